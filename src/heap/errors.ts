@@ -1,0 +1,77 @@
+// === Python exceptions as JavaScript errors (layer 3) ===
+//
+// A Python exception surfaces as a `PyError` with CPython's exception type name in
+// `.pytype` and CPython's message text in `.message`. JS functions running on the
+// heap raise one with `throw new PyError("ValueError", "...")`; any other thrown
+// value is turned into a Python exception by `toPyError` where the heap catches it.
+
+/** The builtin exception hierarchy this heap raises (subclass -> base). */
+const EXC_BASES: Record<string, string> = {
+  BaseException: "",
+  Exception: "BaseException",
+  TypeError: "Exception",
+  ValueError: "Exception",
+  LookupError: "Exception",
+  KeyError: "LookupError",
+  IndexError: "LookupError",
+  AttributeError: "Exception",
+  MemoryError: "Exception",
+  ReferenceError: "Exception",
+  RuntimeError: "Exception",
+  RecursionError: "RuntimeError",
+  NotImplementedError: "RuntimeError",
+  StopIteration: "Exception",
+  OverflowError: "ArithmeticError",
+  ZeroDivisionError: "ArithmeticError",
+  ArithmeticError: "Exception",
+  SystemError: "Exception",
+  UnicodeError: "ValueError",
+  UnicodeEncodeError: "UnicodeError",
+  Warning: "Exception",
+  ResourceWarning: "Warning",
+};
+
+export class PyError extends Error {
+  /** the Python exception type name: "TypeError", "KeyError", ... */
+  readonly pytype: string;
+  /** the original JS value when a non-PyError was thrown inside Python code */
+  readonly original: unknown;
+
+  constructor(pytype: string, message = "", original?: unknown) {
+    super(message);
+    this.name = "PyError";
+    this.pytype = pytype;
+    this.original = original;
+  }
+
+  /** isinstance(exc, pytype) along the builtin hierarchy */
+  is(pytype: string): boolean {
+    for (let t: string | undefined = this.pytype; t; t = EXC_BASES[t]) {
+      if (t === pytype) return true;
+    }
+    return false;
+  }
+
+  /** `str(exc)` as Python shows it after "TypeError: " */
+  override toString(): string {
+    return this.message ? `${this.pytype}: ${this.message}` : this.pytype;
+  }
+}
+
+/** Any thrown value as a Python exception (a JS Error becomes a RuntimeError-like `Exception`). */
+export function toPyError(e: unknown): PyError {
+  if (e instanceof PyError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new PyError("RecursionError", "maximum recursion depth exceeded", e);
+  }
+  if (e instanceof Error) return new PyError("Exception", e.message, e);
+  return new PyError("Exception", String(e), e);
+}
+
+export function typeError(msg: string): PyError {
+  return new PyError("TypeError", msg);
+}
+
+export function memoryError(): PyError {
+  return new PyError("MemoryError", "");
+}

@@ -1,0 +1,143 @@
+// === The heap's one piece of state (layer 3) ===
+//
+// Everything a heap knows lives in one HeapState owned by that heap: the
+// allocator and the typed-array views over its linear memory, the type table,
+// the object caches (small ints, one-character strings, interned strings, free
+// lists), the collector's runtime state, the trashcan, and the hooks through which
+// the collector and the weakref module plug in. No module-level globals, so two
+// heaps can live side by side in one process.
+//
+// Views: `u8`, `i32`, `u16`, `f64` always cover the current linear memory. They
+// are replaced (by the allocator's onGrow listener) whenever an allocation grows
+// the memory, so code must re-read `h.i32` after any call that may allocate and
+// never keep a view in a local across such a call.
+
+import type { Allocator } from "../alloc/types.js";
+import type { GcHooks } from "./gcstate.js";
+import { GcRuntimeState } from "./gcstate.js";
+import type { TypeSlots } from "./typeslots.js";
+
+export type Ref = number & { readonly __brand?: "Ref" };
+
+/** A Python-callable implemented in JavaScript. */
+export type JsCallable = (...args: Ref[]) => Ref | void | undefined;
+
+/** What the weakref module provides to the heap (installed by src/weakref). */
+export interface WeakrefHooks {
+  /** PyObject_ClearWeakRefs: called when an object with a non-empty weakref list dies */
+  clearWeakRefs(op: Ref): void;
+}
+
+/** The builtin types, created when the heap starts (see bootstrap.ts). */
+export interface BuiltinTypes {
+  type: TypeSlots;
+  object: TypeSlots;
+  NoneType: TypeSlots;
+  NotImplementedType: TypeSlots;
+  bool: TypeSlots;
+  int: TypeSlots;
+  float: TypeSlots;
+  str: TypeSlots;
+  bytes: TypeSlots;
+  tuple: TypeSlots;
+  list: TypeSlots;
+  dict: TypeSlots;
+  set: TypeSlots;
+  frozenset: TypeSlots;
+  function: TypeSlots;
+  method: TypeSlots;
+  builtin_function_or_method: TypeSlots;
+  getset_descriptor: TypeSlots;
+  member_descriptor: TypeSlots;
+  list_iterator: TypeSlots;
+  tuple_iterator: TypeSlots;
+  str_ascii_iterator: TypeSlots;
+  bytes_iterator: TypeSlots;
+  dict_keyiterator: TypeSlots;
+  dict_valueiterator: TypeSlots;
+  dict_itemiterator: TypeSlots;
+  set_iterator: TypeSlots;
+}
+
+/** Unraisable exceptions: `sys.unraisablehook(err, obj)` */
+export type UnraisableHook = (err: unknown, obj: Ref | null) => void;
+
+export class HeapState {
+  readonly alloc: Allocator;
+  readonly debug: boolean;
+  u8!: Uint8Array;
+  u16!: Uint16Array;
+  i32!: Int32Array;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+
+  // ---- types ----
+  /** TypeSlots by type id (TP_ID) */
+  readonly types: TypeSlots[] = [];
+  /** the builtin types */
+  T!: BuiltinTypes;
+
+  // ---- singletons and caches (layer 3's object-specific allocators) ----
+  None: Ref = 0;
+  True: Ref = 0;
+  False: Ref = 0;
+  NotImplemented: Ref = 0;
+  /** the empty tuple singleton */
+  emptyTuple: Ref = 0;
+  /** the empty string singleton */
+  emptyStr: Ref = 0;
+  /** small ints -5..256, index v + 5 */
+  readonly smallInts = new Int32Array(262);
+  /** one-character Latin-1 strings, by code point */
+  readonly latin1 = new Int32Array(256);
+  /** interned strings by value; the map holds no reference (3.11's mortal interning) */
+  readonly interned = new Map<string, Ref>();
+  // CPython 3.11 free lists (objects kept allocated for reuse)
+  readonly floatFree: Ref[] = [];
+  /** tuple free lists by size 1..20 (index size - 1) */
+  readonly tupleFree: Ref[][] = Array.from({ length: 20 }, () => []);
+  readonly listFree: Ref[] = [];
+  readonly dictFree: Ref[] = [];
+  /** PyDictKeysObject free list (minimum-size unicode keys tables) */
+  readonly dictKeysFree: number[] = [];
+
+  // ---- collector ----
+  gc!: GcRuntimeState;
+  gcHooks: GcHooks | null = null;
+  weakrefHooks: WeakrefHooks | null = null;
+
+  // ---- trashcan (CPython's _PyTrash_*: bounded-depth deallocation) ----
+  trash_delete_nesting = 0;
+  readonly trash_delete_later: Ref[] = [];
+
+  // ---- JS functions wrapped by function objects ----
+  readonly jsFunctions: (JsCallable | undefined)[] = [];
+  readonly jsFunctionsFree: number[] = [];
+
+  // ---- debug-mode handle registry: every live object's address ----
+  readonly live: Set<number> | null;
+
+  // ---- references handed out inside heap.scope() ----
+  readonly scopes: Ref[][] = [];
+
+  stderr: (line: string) => void;
+  unraisablehook: UnraisableHook;
+
+  constructor(alloc: Allocator, stderr: (line: string) => void) {
+    this.alloc = alloc;
+    this.debug = alloc.debug;
+    this.live = alloc.debug ? new Set() : null;
+    this.stderr = stderr;
+    this.unraisablehook = () => {};
+    this.refreshViews(alloc.memory.buffer);
+    alloc.onGrow((buf) => this.refreshViews(buf));
+  }
+
+  refreshViews(buf: ArrayBuffer): void {
+    this.u8 = new Uint8Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+  }
+}
