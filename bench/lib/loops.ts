@@ -1,0 +1,220 @@
+// === The timed replay loops, one function per backend ===
+//
+// Every loop does what CPython's native replayer does (anchors/trace/replay.c,
+// REPLAY_LOOP), over packed records (word0 = id | ((op - 1) << 30), word1 = size)
+// and an id -> pointer Uint32Array:
+//
+//   malloc   p = malloc(size); write one byte into p unless size is 0; ptrs[id] = p
+//   calloc   p = calloc(1, size); likewise
+//   realloc  p = realloc(ptrs[id], size); likewise
+//   free     free(ptrs[id]); ptrs[id] = 0
+//
+// The byte written is the record index (mod 256); verify.ts checks it after the
+// run. A loop returns 0, or 1 + the index of the first record whose allocation
+// returned 0 (as replay.c's `oom`).
+//
+// The bodies are deliberately copies, not one generic function: each backend
+// gets its own function, so the calls inside it have one kind of callee (wasm
+// export, class method) and the JIT's feedback for one backend never mixes with
+// another's. (Each timed run uses a fresh instance, so the callee *objects*
+// change between runs; measured in bench/README.md, that costs < 2 ns/op.)
+
+/** The four C-style calls of a wasm module, as raw exports (i32 in, i32 out). */
+export interface WasmMallocExports {
+  malloc(size: number): number;
+  calloc(nelem: number, elsize: number): number;
+  realloc(p: number, size: number): number;
+  free(p: number): void;
+}
+
+/** Our pymalloc in wasm, driven from JS through its exports. */
+export function loopPymallocWasm(
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  recs: Uint32Array, n: number, ptrs: Uint32Array,
+): number {
+  const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
+  let u8 = new Uint8Array(memory.buffer);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = malloc(size); break;
+      case 1: p = calloc(1, size); break;
+      case 2: p = realloc(ptrs[id], size); break;
+      default: free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      if (p >= u8.length) u8 = new Uint8Array(memory.buffer); // grown: old view detached
+      u8[p] = i;
+    }
+    ptrs[id] = p;
+  }
+  return 0;
+}
+
+/** AssemblyScript's TLSF (bench/tlsf), driven from JS through its exports. */
+export function loopTlsf(
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  recs: Uint32Array, n: number, ptrs: Uint32Array,
+): number {
+  const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
+  let u8 = new Uint8Array(memory.buffer);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = malloc(size); break;
+      case 1: p = calloc(1, size); break;
+      case 2: p = realloc(ptrs[id], size); break;
+      default: free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      if (p >= u8.length) u8 = new Uint8Array(memory.buffer);
+      u8[p] = i;
+    }
+    ptrs[id] = p;
+  }
+  return 0;
+}
+
+/** Pyodide's _PyObject_Malloc & co. (CPython 3.11.3 --without-pymalloc: dlmalloc
+ *  behind CPython's allocator table), raw wasm exports. */
+export function loopPyodideObject(
+  ex: { PyObject_Malloc(n: number): number; PyObject_Calloc(a: number, b: number): number; PyObject_Realloc(p: number, n: number): number; PyObject_Free(p: number): void },
+  memory: { readonly buffer: ArrayBuffer },
+  recs: Uint32Array, n: number, ptrs: Uint32Array,
+): number {
+  const malloc = ex.PyObject_Malloc, calloc = ex.PyObject_Calloc, realloc = ex.PyObject_Realloc, free = ex.PyObject_Free;
+  let u8 = new Uint8Array(memory.buffer);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = malloc(size); break;
+      case 1: p = calloc(1, size); break;
+      case 2: p = realloc(ptrs[id], size); break;
+      default: free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      if (p >= u8.length) u8 = new Uint8Array(memory.buffer);
+      u8[p] = i;
+    }
+    ptrs[id] = p;
+  }
+  return 0;
+}
+
+/** Emscripten's libc malloc (dlmalloc) in the same Pyodide module, raw exports. */
+export function loopEmscriptenLibc(
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  recs: Uint32Array, n: number, ptrs: Uint32Array,
+): number {
+  const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
+  let u8 = new Uint8Array(memory.buffer);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = malloc(size); break;
+      case 1: p = calloc(1, size); break;
+      case 2: p = realloc(ptrs[id], size); break;
+      default: free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      if (p >= u8.length) u8 = new Uint8Array(memory.buffer);
+      u8[p] = i;
+    }
+    ptrs[id] = p;
+  }
+  return 0;
+}
+
+/** The pure-TypeScript twin (or any object with the Allocator methods). */
+export interface MethodAllocator {
+  malloc(n: number): number;
+  calloc(nelem: number, elsize: number): number;
+  realloc(p: number, n: number): number;
+  free(p: number): void;
+  readonly memory: { readonly buffer: ArrayBuffer };
+}
+
+export function loopTwin(a: MethodAllocator, recs: Uint32Array, n: number, ptrs: Uint32Array): number {
+  const memory = a.memory;
+  let u8 = new Uint8Array(memory.buffer);
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = a.malloc(size); break;
+      case 1: p = a.calloc(1, size); break;
+      case 2: p = a.realloc(ptrs[id], size); break;
+      default: a.free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      if (p >= u8.length) u8 = new Uint8Array(memory.buffer);
+      u8[p] = i;
+    }
+    ptrs[id] = p;
+  }
+  return 0;
+}
+
+/** @thi.ng/malloc's MemPool: a fixed ArrayBuffer, first fit. `hw[0]` receives the
+ *  highest block end ever handed out (its high-water mark; the pool's own `top`
+ *  moves back down when the last block is freed). */
+export interface ThingPool {
+  malloc(n: number): number;
+  calloc(n: number, fill?: number): number;
+  realloc(p: number, n: number): number;
+  free(p: number): boolean;
+  buf: ArrayBufferLike;
+}
+
+export function loopThing(pool: ThingPool, recs: Uint32Array, n: number, ptrs: Uint32Array, hw: Float64Array): number {
+  const u8 = new Uint8Array(pool.buf); // never grows
+  let high = 0;
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    let p: number;
+    switch (w0 >>> 30) {
+      case 0: p = pool.malloc(size); break;
+      case 1: p = pool.calloc(size); break;
+      case 2: p = pool.realloc(ptrs[id], size); break;
+      default: pool.free(ptrs[id]); ptrs[id] = 0; continue;
+    }
+    if (size !== 0) {
+      if (p === 0) return i + 1;
+      u8[p] = i;
+      if (p + size > high) high = p + size;
+    }
+    ptrs[id] = p;
+  }
+  hw[0] = high;
+  return 0;
+}
+
+/** What the last loopNoop computed from its fake addresses (keeps the work observable). */
+export let noopSink = 0;
+
+/** No allocator: fake addresses, nothing written, as replay.c's `loop`. */
+export function loopNoop(recs: Uint32Array, n: number, ptrs: Uint32Array): number {
+  let next = 4096, sink = 0;
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
+    if (w0 >>> 30 === 3) {
+      sink ^= ptrs[id];
+      ptrs[id] = 0;
+      continue;
+    }
+    const p = next;
+    next = (next + 16 + (size & ~15)) >>> 0;
+    ptrs[id] = p;
+  }
+  noopSink = sink ^ next;
+  return 0;
+}
