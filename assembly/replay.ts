@@ -1,0 +1,61 @@
+// === Trace replay inside wasm (for bench/) ===
+//
+// Layer: a client of layer 2, compiled into the module so that a benchmark can
+// time pymalloc without one JS->wasm call per operation. It does exactly what
+// the native replayer (../shared/anchors/trace/replay.c, REPLAY_LOOP with
+// TOUCH_BYTE) does with CPython's PyObject_* functions:
+//
+//   malloc:  p = malloc(size); write one byte into p unless size 0; ptrs[id] = p
+//   calloc:  the same with calloc(1, size)
+//   realloc: p = realloc(ptrs[id], size); write one byte unless size 0; ptrs[id] = p
+//            (a failed realloc keeps the old block: ptrs[id] is left alone)
+//   free:    free(ptrs[id]); ptrs[id] = 0
+//
+// Records are pre-decoded into linear memory, 8 bytes each (src/tools/trace.ts
+// packTrace): word0 = id | ((op - 1) << 30), word1 = size. ptrs is an array of
+// u32, one per id, zeroed by the caller. Both arrays are ordinary blocks the
+// caller got from this allocator (any 4-aligned memory the allocator does not
+// manage would do, but there is none above HEAP_BASE).
+//
+// Returns the number of NULL results (0 for a complete replay); it also keeps
+// the optimiser from discarding the loop. The written byte is the low byte of
+// the record index, as in the native replayer.
+//
+// Never touches: allocator internals (it calls the PyObject_* entry points,
+// debug hooks included when they are on).
+
+import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
+
+export function replay_run(recs: u32, nrec: u32, ptrs: u32): u32 {
+  let nulls: u32 = 0;
+  for (let i: u32 = 0; i < nrec; i++) {
+    const r = recs + (<u32>i << 3);
+    const w0 = load<u32>(r);
+    const size = <u32>load<u32>(r, 4);
+    const slot = ptrs + (<u32>(w0 & 0x3fffffff) << 2);
+    const op = w0 >>> 30;
+    let p: u32;
+    if (op == 0) {
+      p = PyObject_Malloc(size);
+    } else if (op == 3) {
+      PyObject_Free(load<u32>(slot));
+      store<u32>(slot, 0);
+      continue;
+    } else if (op == 1) {
+      p = PyObject_Calloc(1, size);
+    } else {
+      p = PyObject_Realloc(load<u32>(slot), size);
+      if (p == 0 && size != 0) {
+        nulls++;
+        continue;
+      }
+    }
+    if (p == 0) {
+      nulls++;
+    } else if (size != 0) {
+      store<u8>(p, <u8>i);
+    }
+    store<u32>(slot, p);
+  }
+  return nulls;
+}
