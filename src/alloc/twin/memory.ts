@@ -1,0 +1,43 @@
+// === The twin's linear memory: one ArrayBuffer and its typed-array views ===
+//
+// Layer 0 support for the TypeScript twin: what `load`/`store`/`memory.*` are
+// to the AssemblyScript code. One `Mem` object per allocator, holding one
+// ArrayBuffer with one Int32Array (every 4-byte field: index = address >> 2)
+// and one Uint8Array (byte access, fills, copies) over it. Never a JS object
+// per block or pool. Only arena_source.ts replaces the buffer (and then the
+// views); code that may have grown the memory re-reads `m.i32`.
+//
+// Never touches: allocator logic.
+
+export type GrowListener = (buffer: ArrayBuffer) => void;
+
+export class Mem {
+  buffer: ArrayBuffer;
+  i32: Int32Array;
+  u8: Uint8Array;
+  readonly listeners: GrowListener[] = [];
+
+  constructor(bytes: number) {
+    if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+      throw new Error("pyheap: the TypeScript twin needs a little-endian host (wasm memory is little-endian)");
+    }
+    this.buffer = new ArrayBuffer(bytes);
+    this.i32 = new Int32Array(this.buffer);
+    this.u8 = new Uint8Array(this.buffer);
+  }
+
+  /** memory.size() << 16 */
+  get byteLength(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** memory.fill(dst, value, n) */
+  fill(dst: number, value: number, n: number): void {
+    if (n > 0) this.u8.fill(value, dst, dst + n);
+  }
+
+  /** memory.copy(dst, src, n) */
+  copy(dst: number, src: number, n: number): void {
+    if (n > 0) this.u8.copyWithin(dst, src, src + n);
+  }
+}

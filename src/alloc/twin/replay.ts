@@ -1,0 +1,42 @@
+// === Trace replay over the twin's memory (twin of assembly/replay.ts) ===
+//
+// Layer: a client of layer 2. The same loop as assembly/replay.ts over 8-byte
+// records (word0 = id | ((op-1) << 30), word1 = size) and a u32 id -> pointer
+// table, both in the twin's linear memory. Returns the number of NULL results.
+//
+// Never touches: allocator internals.
+
+import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
+import type { Mem } from "./memory";
+
+export function replay_run(m: Mem, recs: number, nrec: number, ptrs: number): number {
+  let nulls = 0;
+  for (let i = 0; i < nrec; i++) {
+    const r = (recs >> 2) + 2 * i;
+    let h = m.i32;
+    const w0 = h[r] >>> 0;
+    const size = h[r + 1] >>> 0;
+    const slot = (ptrs >> 2) + (w0 & 0x3fffffff);
+    const op = w0 >>> 30;
+    let p: number;
+    if (op === 0) {
+      p = PyObject_Malloc(m, size);
+    } else if (op === 3) {
+      PyObject_Free(m, h[slot]);
+      m.i32[slot] = 0;
+      continue;
+    } else if (op === 1) {
+      p = PyObject_Calloc(m, 1, size);
+    } else {
+      p = PyObject_Realloc(m, h[slot], size);
+      if (p === 0 && size !== 0) {
+        nulls++;
+        continue;
+      }
+    }
+    if (p === 0) nulls++;
+    else if (size !== 0) m.u8[p] = i;
+    m.i32[slot] = p;
+  }
+  return nulls;
+}
