@@ -451,7 +451,7 @@ export function check(v: MemView): void {
       freelen++;
       b = h[b >> 2] >>> 0;
     }
-    const virgin = nextoffset <= maxnext ? (maxnext - nextoffset) / size + 1 : 0;
+    const virgin = nextoffset <= maxnext ? Math.floor((maxnext - nextoffset) / size) + 1 : 0;
     const count = h[pi + POOL_COUNT_W];
     if (count < 0 || count + freelen + virgin !== numblocks) {
       fail(`${where}: ref.count ${count} + ${freelen} free + ${virgin} virgin != NUMBLOCKS(${sz}) = ${numblocks}`);
