@@ -17,13 +17,12 @@
 
 import { OB_REFCNT, OB_TYPE, Py_TPFLAGS_HEAPTYPE, TP_FLAGS, TP_ID, TP_KIND } from "./layout.js";
 import type { HeapState, Ref } from "./state.js";
-import { K_DICT, K_FLOAT, K_INT, K_LIST, K_STR, K_TUPLE } from "./typeslots.js";
+import { K_FLOAT, K_INT, K_LIST, K_STR, K_TUPLE } from "./typeslots.js";
 import { float_dealloc } from "./float.js";
 import { long_dealloc } from "./int.js";
 import { unicode_dealloc } from "./str.js";
 import { tuple_dealloc } from "./tuple.js";
 import { list_dealloc } from "./list.js";
-import { dict_dealloc } from "./dict.js";
 import { subtype_dealloc } from "./instance.js";
 
 /** CPython's _PyTrash_UNWIND_LEVEL */
@@ -51,6 +50,15 @@ export function Py_XDECREF(h: HeapState, op: Ref): void {
 
 export function Py_REFCNT(h: HeapState, op: Ref): number {
   return h.i32[(op + OB_REFCNT) >> 2];
+}
+
+/** Py_CLEAR on the owned field at byte address `addr`: detach, then drop. */
+export function Py_CLEAR(h: HeapState, addr: number): void {
+  const v = h.i32[addr >> 2];
+  if (v !== 0) {
+    h.i32[addr >> 2] = 0;
+    Py_DECREF(h, v);
+  }
 }
 
 /** Py_SETREF-style replacement of an owned field: store `value` (owned) at `addr`, drop the old one. */
@@ -83,9 +91,6 @@ export function _Py_Dealloc(h: HeapState, op: Ref): void {
       return;
     case K_LIST:
       list_dealloc(h, op);
-      return;
-    case K_DICT:
-      dict_dealloc(h, op);
       return;
     default:
       h.types[i32[(type + TP_ID) >> 2]].tp_dealloc(h, op);

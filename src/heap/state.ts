@@ -26,6 +26,10 @@ export type JsCallable = (...args: Ref[]) => Ref | void | undefined;
 export interface WeakrefHooks {
   /** PyObject_ClearWeakRefs: called when an object with a non-empty weakref list dies */
   clearWeakRefs(op: Ref): void;
+  /** _PyWeakref_ClearRef on every weakref left (created by a finalizer): no callbacks */
+  clearWeakRefsNoCallbacks(op: Ref): void;
+  /** the basic (callback-less) weakref of `op` or its first weakref, borrowed, or 0 (`obj.__weakref__`) */
+  firstWeakref(op: Ref): Ref;
 }
 
 /** The builtin types, created when the heap starts (see bootstrap.ts). */
@@ -74,6 +78,8 @@ export class HeapState {
   // ---- types ----
   /** TypeSlots by type id (TP_ID) */
   readonly types: TypeSlots[] = [];
+  /** ids of freed classes, reused by new_type */
+  readonly typeIdsFree: number[] = [];
   /** the builtin types */
   T!: BuiltinTypes;
 
@@ -90,8 +96,13 @@ export class HeapState {
   readonly smallInts = new Int32Array(262);
   /** one-character Latin-1 strings, by code point */
   readonly latin1 = new Int32Array(256);
+  /** b"" and the one-byte bytes singletons */
+  emptyBytes: Ref = 0;
+  readonly byteChars = new Int32Array(256);
   /** interned strings by value; the map holds no reference (3.11's mortal interning) */
   readonly interned = new Map<string, Ref>();
+  /** the reverse of `interned`: value of each interned string */
+  readonly internedNames = new Map<Ref, string>();
   // CPython 3.11 free lists (objects kept allocated for reuse)
   readonly floatFree: Ref[] = [];
   /** tuple free lists by size 1..20 (index size - 1) */
@@ -110,12 +121,18 @@ export class HeapState {
   trash_delete_nesting = 0;
   readonly trash_delete_later: Ref[] = [];
 
+  // ---- native methods of builtin types, bound by builtin_function_or_method objects ----
+  readonly natives: { name: string; owner: string; fn: import("./typeslots.js").NativeMethod }[] = [];
+
   // ---- JS functions wrapped by function objects ----
   readonly jsFunctions: (JsCallable | undefined)[] = [];
   readonly jsFunctionsFree: number[] = [];
 
   // ---- debug-mode handle registry: every live object's address ----
   readonly live: Set<number> | null;
+
+  // ---- Py_ReprEnter: objects whose repr is being computed ----
+  readonly reprActive = new Set<Ref>();
 
   // ---- references handed out inside heap.scope() ----
   readonly scopes: Ref[][] = [];

@@ -43,7 +43,7 @@ import {
 } from "./layout.js";
 import { memoryError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
-import type { Kind, NativeMethod, ProtocolSlots, TypeSlots, Visit } from "./typeslots.js";
+import type { Kind, ProtocolSlots, TypeSlots, Visit } from "./typeslots.js";
 
 /** Refcount given to objects that live as long as the heap (3.11's _PyObject_IMMORTAL_REFCNT). */
 export const IMMORTAL_REFCNT = 999999999;
@@ -60,6 +60,7 @@ export interface TypeSpec {
   dictoffset?: number;
   weaklistoffset?: number;
   slotOffsets?: Map<string, number>;
+  members?: number[];
   tp_dealloc: (h: HeapState, op: Ref) => void;
   tp_traverse?: (<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: A) => void) | null;
   tp_clear?: ((h: HeapState, op: Ref) => void) | null;
@@ -85,7 +86,7 @@ export function new_type(h: HeapState, metatype: TypeSlots | null, spec: TypeSpe
   const heaptype = spec.heaptype === true;
   const isGC = spec.isGC === true;
   const dictoffset = spec.dictoffset ?? 0;
-  const id = h.types.length;
+  const id = h.typeIdsFree.length > 0 ? h.typeIdsFree.pop()! : h.types.length;
   const slots: TypeSlots = {
     id,
     ref: t,
@@ -101,17 +102,20 @@ export function new_type(h: HeapState, metatype: TypeSlots | null, spec: TypeSpe
     weaklistoffset: spec.weaklistoffset ?? 0,
     presize: preheader_size(isGC, dictoffset),
     slotOffsets: spec.slotOffsets ?? new Map(),
-    natives: new Map<string, NativeMethod>(),
-    finalize: null,
+    members: spec.members ?? [],
+    natives: new Map<string, number>(),
     legacyDel: null,
     special: new Map(),
+    lookupCache: new Map(),
+    subclasses: [],
     tp_dealloc: spec.tp_dealloc,
     tp_traverse: spec.tp_traverse ?? null,
     tp_clear: spec.tp_clear ?? null,
     proto: spec.proto ?? {},
   };
   slots.mro = [slots, ...(spec.base ? spec.base.mro : [])];
-  h.types.push(slots);
+  for (let i = 1; i < slots.mro.length; i++) slots.mro[i].subclasses.push(slots);
+  h.types[id] = slots;
 
   i32[(t + GC_HEAD_OFFSET + GC_NEXT) >> 2] = 0;
   i32[(t + GC_HEAD_OFFSET + GC_PREV) >> 2] = 0;

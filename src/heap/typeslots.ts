@@ -59,16 +59,24 @@ export interface TypeSlots {
   readonly weaklistoffset: number;
   /** bytes before the object: GC head and managed-dict pre-header */
   readonly presize: number;
-  /** __slots__ members: name -> byte offset in the object */
+  /** __slots__ members of this type and its bases: name -> byte offset in the object */
   readonly slotOffsets: Map<string, number>;
-  /** methods of builtin types (`list.append`, ...) */
-  readonly natives: Map<string, NativeMethod>;
-  /** __del__ (PEP 442 tp_finalize), from the class spec or inherited */
-  finalize: JsCallable | null;
+  /** this type's own T_OBJECT_EX members (its __slots__), by offset, in definition order */
+  readonly members: number[];
+  /** methods of builtin types (`list.append`, ...): name -> id in HeapState.natives */
+  readonly natives: Map<string, number>;
   /** a legacy tp_del, from the class spec or inherited */
   legacyDel: JsCallable | null;
-  /** Python special methods defined by classes along the MRO: name -> function Ref */
+  /**
+   * Python special methods defined by classes along the MRO: name -> the object
+   * found in the class dict (borrowed; a function, or None for `__hash__ = None`).
+   * `__del__` here is the type's tp_finalize (PEP 442).
+   */
   readonly special: Map<string, Ref>;
+  /** attribute lookups along the MRO (_PyType_Lookup), cleared when a class in the MRO changes */
+  readonly lookupCache: Map<string, Ref>;
+  /** classes whose MRO contains this type (for cache invalidation) */
+  readonly subclasses: TypeSlots[];
   /** tp_dealloc: release what the object owns and free it (refcount already 0) */
   tp_dealloc: (h: HeapState, op: Ref) => void;
   /** tp_traverse, in CPython's visiting order; null for types without GC support */

@@ -1,0 +1,96 @@
+// === Calling objects (layer 3) ===
+//
+// Ports, from CPython 3.11: PyObject_Call's dispatch (Objects/call.c) over
+// function objects (a JS function), bound methods (self prepended), builtin
+// methods, types (type_call: tp_new then __init__, Objects/typeobject.c) and
+// instances with __call__; plus the protocol slot tp_call of other types.
+//
+// A JS function receives borrowed Refs (and, when keyword arguments are given, a
+// final plain object of them) and returns undefined (None) or an owned Ref. Any
+// JS value it throws becomes a Python exception (PyError).
+
+import { BMETH_ID, BMETH_SELF, METH_FUNC, METH_SELF, OB_TYPE, TP_KIND } from "./layout.js";
+import { PyError, toPyError } from "./errors.js";
+import type { HeapState, Ref } from "./state.js";
+import { K_BUILTIN_METHOD, K_FUNCTION, K_METHOD, K_TYPE } from "./typeslots.js";
+import { slots_of, slots_of_type } from "./typeobject.js";
+import { function_js } from "./function.js";
+import { type_call } from "./construct.js";
+import { Py_DECREF } from "./refcount.js";
+
+/** Turn what a JS function returned into an owned Ref (undefined/null -> None). */
+export function js_result(h: HeapState, r: unknown): Ref {
+  if (r === undefined || r === null) {
+    h.i32[h.None >> 2]++;
+    return h.None;
+  }
+  if (typeof r !== "number" || !Number.isInteger(r) || r <= 0) {
+    throw new PyError("TypeError", `a function on the heap must return a Ref or undefined, not ${typeof r}`);
+  }
+  if (h.live !== null && !h.live.has(r)) {
+    throw new PyError("SystemError", `a function on the heap returned ${r}, which is not a live object`);
+  }
+  return r as Ref;
+}
+
+/** Invoke a JS function with borrowed args; exceptions become PyError. */
+export function call_js(h: HeapState, fn: (...a: never[]) => unknown, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
+  let r: unknown;
+  try {
+    r = kwargs !== null && Object.keys(kwargs).length > 0
+      ? (fn as (...a: unknown[]) => unknown)(...args, kwargs)
+      : (fn as (...a: unknown[]) => unknown)(...args);
+  } catch (e) {
+    throw toPyError(e);
+  }
+  return js_result(h, r);
+}
+
+/** PyObject_Call: new reference. */
+export function call_object(h: HeapState, callable: Ref, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
+  const i32 = h.i32;
+  const type = i32[(callable + OB_TYPE) >> 2];
+  switch (i32[(type + TP_KIND) >> 2]) {
+    case K_FUNCTION:
+      return call_js(h, function_js(h, callable), args, kwargs);
+    case K_METHOD: {
+      const func = i32[(callable + METH_FUNC) >> 2];
+      const self = i32[(callable + METH_SELF) >> 2];
+      // keep both alive for the duration of the call, as method_vectorcall's frame does
+      i32[func >> 2]++;
+      i32[self >> 2]++;
+      try {
+        return call_object(h, func, [self, ...args], kwargs);
+      } finally {
+        Py_DECREF(h, func);
+        Py_DECREF(h, self);
+      }
+    }
+    case K_BUILTIN_METHOD: {
+      const self = i32[(callable + BMETH_SELF) >> 2];
+      const native = h.natives[i32[(callable + BMETH_ID) >> 2]];
+      if (self !== 0) return native.fn(self, args, kwargs);
+      // an unbound method of a builtin type: the first argument is self
+      if (args.length === 0) {
+        throw new PyError("TypeError", `unbound method ${native.owner}.${native.name}() needs an argument`);
+      }
+      return native.fn(args[0], args.slice(1), kwargs);
+    }
+    case K_TYPE:
+      return type_call(h, slots_of_type(h, callable), args, kwargs);
+  }
+  const t = slots_of(h, callable);
+  const call = t.special.get("__call__");
+  if (call !== undefined) return call_object(h, call, [callable, ...args], kwargs);
+  if (t.proto.tp_call !== undefined) return t.proto.tp_call(h, callable, args, kwargs);
+  throw new PyError("TypeError", `'${t.name}' object is not callable`);
+}
+
+/** callable(o) */
+export function is_callable(h: HeapState, o: Ref): boolean {
+  const i32 = h.i32;
+  const kind = i32[(i32[(o + OB_TYPE) >> 2] + TP_KIND) >> 2];
+  if (kind === K_FUNCTION || kind === K_METHOD || kind === K_BUILTIN_METHOD || kind === K_TYPE) return true;
+  const t = slots_of(h, o);
+  return t.special.has("__call__") || t.proto.tp_call !== undefined;
+}

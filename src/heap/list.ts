@@ -1,0 +1,279 @@
+// === list (layer 3) ===
+//
+// Ports, from CPython 3.11 Objects/listobject.c: PyList_New (free list of 80,
+// items zeroed with PyMem_Calloc), list_resize's over-allocation
+// ((n + (n >> 3) + 6) & ~3, not over-allocating when the jump is large),
+// list_preallocate_exact, app1 (append), ins1 (insert), list_pop, list_ass_item,
+// list_dealloc (untrack, trashcan, items last to first, free list), list_traverse
+// (last to first), _list_clear (tp_clear), list___sizeof__.
+//
+// Invariants: 0 <= ob_size <= allocated; ob_item == 0 iff allocated == 0; every
+// item below ob_size is an owned reference.
+
+import { LIST_ALLOCATED, LIST_ITEMS, OB_REFCNT, OB_SIZE, OB_TYPE, SIZEOF_GC_HEAD, SIZEOF_LIST } from "./layout.js";
+import { memoryError, PyError } from "./errors.js";
+import { gc_alloc, gc_track, gc_untrack, object_free } from "./object.js";
+import { Py_DECREF, Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
+import type { HeapState, Ref } from "./state.js";
+import type { TypeSlots, Visit } from "./typeslots.js";
+import { slots_of } from "./typeobject.js";
+
+export const PyList_MAXFREELIST = 80;
+
+/** A fresh list object of type `t` (untracked, no items) from the free list or gc_alloc. */
+function list_alloc(h: HeapState, t: TypeSlots): Ref {
+  if (t === h.T.list && h.listFree.length > 0) {
+    const op = h.listFree.pop()!;
+    const i32 = h.i32;
+    i32[(op + OB_REFCNT) >> 2] = 1;
+    i32[(op + OB_TYPE) >> 2] = t.ref;
+    if (h.live !== null) h.live.add(op);
+    return op;
+  }
+  return gc_alloc(h, t, SIZEOF_LIST);
+}
+
+/**
+ * PyList_New(n): a tracked list of length n whose items are NULL, for the caller
+ * to fill with owned references. New reference.
+ */
+export function list_new_empty(h: HeapState, n: number): Ref {
+  return list_new_typed(h, h.T.list, n);
+}
+
+export function list_new_typed(h: HeapState, t: TypeSlots, n: number): Ref {
+  const op = list_alloc(h, t);
+  let items = 0;
+  if (n > 0) {
+    items = h.alloc.calloc(n, 4);
+    if (items === 0) {
+      // back out the list object: it was never tracked
+      if (t === h.T.list && h.listFree.length < PyList_MAXFREELIST) {
+        h.i32[(op + OB_TYPE) >> 2] = 0;
+        if (h.live !== null) h.live.delete(op);
+        h.listFree.push(op);
+      } else object_free(h, op, t);
+      throw memoryError();
+    }
+  }
+  const i32 = h.i32;
+  i32[(op + OB_SIZE) >> 2] = n;
+  i32[(op + LIST_ITEMS) >> 2] = items;
+  i32[(op + LIST_ALLOCATED) >> 2] = n;
+  gc_track(h, op);
+  return op;
+}
+
+/** `[a, b, c]` (BUILD_LIST): a list holding new references to `items`. */
+export function list_from_array(h: HeapState, items: ArrayLike<Ref>): Ref {
+  const n = items.length;
+  const op = list_new_empty(h, n);
+  if (n > 0) {
+    const i32 = h.i32;
+    const base = i32[(op + LIST_ITEMS) >> 2] >> 2;
+    for (let i = 0; i < n; i++) {
+      const v = items[i];
+      i32[v >> 2]++;
+      i32[base + i] = v;
+    }
+  }
+  return op;
+}
+
+export function list_size(h: HeapState, op: Ref): number {
+  return h.i32[(op + OB_SIZE) >> 2];
+}
+
+/** PyList_GET_ITEM: borrowed. */
+export function list_get(h: HeapState, op: Ref, i: number): Ref {
+  const i32 = h.i32;
+  return i32[(i32[(op + LIST_ITEMS) >> 2] >> 2) + i];
+}
+
+/**
+ * list_resize: ensure room for `newsize` items and set ob_size, with CPython's
+ * over-allocation. Raises MemoryError (list unchanged) on failure.
+ */
+export function list_resize(h: HeapState, op: Ref, newsize: number): void {
+  const i32 = h.i32;
+  const allocated = i32[(op + LIST_ALLOCATED) >> 2];
+  if (allocated >= newsize && newsize >= allocated >> 1) {
+    i32[(op + OB_SIZE) >> 2] = newsize;
+    return;
+  }
+  let new_allocated = (newsize + (newsize >> 3) + 6) & ~3;
+  if (newsize - i32[(op + OB_SIZE) >> 2] > new_allocated - newsize) new_allocated = (newsize + 3) & ~3;
+  if (newsize === 0) new_allocated = 0;
+  const old = i32[(op + LIST_ITEMS) >> 2];
+  const items = h.alloc.realloc(old, new_allocated * 4);
+  if (items === 0) throw memoryError();
+  const j32 = h.i32;
+  j32[(op + LIST_ITEMS) >> 2] = items;
+  j32[(op + OB_SIZE) >> 2] = newsize;
+  j32[(op + LIST_ALLOCATED) >> 2] = new_allocated;
+}
+
+/** list_preallocate_exact: for an empty list about to receive `size` items. */
+export function list_preallocate_exact(h: HeapState, op: Ref, size: number): void {
+  size = (size + 1) & ~1;
+  const items = h.alloc.malloc(size * 4);
+  if (items === 0) throw memoryError();
+  const i32 = h.i32;
+  i32[(op + LIST_ITEMS) >> 2] = items;
+  i32[(op + LIST_ALLOCATED) >> 2] = size;
+}
+
+/** app1 / PyList_Append: the list takes a new reference to v. */
+export function list_append(h: HeapState, op: Ref, v: Ref): void {
+  const i32 = h.i32;
+  const n = i32[(op + OB_SIZE) >> 2];
+  if (n < i32[(op + LIST_ALLOCATED) >> 2]) {
+    i32[v >> 2]++;
+    i32[(i32[(op + LIST_ITEMS) >> 2] >> 2) + n] = v;
+    i32[(op + OB_SIZE) >> 2] = n + 1;
+    return;
+  }
+  list_resize(h, op, n + 1);
+  const j32 = h.i32;
+  j32[v >> 2]++;
+  j32[(j32[(op + LIST_ITEMS) >> 2] >> 2) + n] = v;
+}
+
+/** ins1 / list.insert(where, v) */
+export function list_insert(h: HeapState, op: Ref, where: number, v: Ref): void {
+  const n = list_size(h, op);
+  list_resize(h, op, n + 1);
+  if (where < 0) {
+    where += n;
+    if (where < 0) where = 0;
+  }
+  if (where > n) where = n;
+  const i32 = h.i32;
+  const base = i32[(op + LIST_ITEMS) >> 2] >> 2;
+  for (let i = n; --i >= where; ) i32[base + i + 1] = i32[base + i];
+  i32[v >> 2]++;
+  i32[base + where] = v;
+}
+
+/** Normalise an index for item access, raising IndexError with `what` in the message. */
+export function list_index(h: HeapState, op: Ref, i: number, what: string): number {
+  const n = list_size(h, op);
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) throw new PyError("IndexError", what);
+  return i;
+}
+
+/** list[i] (new reference) */
+export function list_getitem(h: HeapState, op: Ref, i: number): Ref {
+  i = list_index(h, op, i, "list index out of range");
+  const v = list_get(h, op, i);
+  h.i32[v >> 2]++;
+  return v;
+}
+
+/** list[i] = v (list_ass_item) */
+export function list_setitem(h: HeapState, op: Ref, i: number, v: Ref): void {
+  i = list_index(h, op, i, "list assignment index out of range");
+  const i32 = h.i32;
+  const slot = (i32[(op + LIST_ITEMS) >> 2] >> 2) + i;
+  const old = i32[slot];
+  i32[v >> 2]++;
+  i32[slot] = v;
+  Py_DECREF(h, old);
+}
+
+/** del list[i] */
+export function list_delitem(h: HeapState, op: Ref, i: number): void {
+  i = list_index(h, op, i, "list assignment index out of range");
+  const v = list_remove_at(h, op, i);
+  Py_DECREF(h, v);
+}
+
+/** Remove item i, shifting the tail down; returns the (owned) item. Never fails. */
+function list_remove_at(h: HeapState, op: Ref, i: number): Ref {
+  const i32 = h.i32;
+  const n = i32[(op + OB_SIZE) >> 2];
+  const base = i32[(op + LIST_ITEMS) >> 2] >> 2;
+  const v = i32[base + i];
+  for (let j = i; j < n - 1; j++) i32[base + j] = i32[base + j + 1];
+  list_shrink(h, op, n - 1);
+  return v;
+}
+
+/** list_resize for a shrink: like CPython, but a failed realloc keeps the larger array. */
+function list_shrink(h: HeapState, op: Ref, newsize: number): void {
+  const i32 = h.i32;
+  const allocated = i32[(op + LIST_ALLOCATED) >> 2];
+  i32[(op + OB_SIZE) >> 2] = newsize;
+  if (newsize >= allocated >> 1) return;
+  let new_allocated = (newsize + (newsize >> 3) + 6) & ~3;
+  if (newsize === 0) new_allocated = 0;
+  const items = h.alloc.realloc(i32[(op + LIST_ITEMS) >> 2], new_allocated * 4);
+  if (items === 0) return;
+  const j32 = h.i32;
+  j32[(op + LIST_ITEMS) >> 2] = items;
+  j32[(op + LIST_ALLOCATED) >> 2] = new_allocated;
+}
+
+/** list.pop(i=-1): new reference. */
+export function list_pop(h: HeapState, op: Ref, i = -1): Ref {
+  const n = list_size(h, op);
+  if (n === 0) throw new PyError("IndexError", "pop from empty list");
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) throw new PyError("IndexError", "pop index out of range");
+  return list_remove_at(h, op, i);
+}
+
+export function list_dealloc(h: HeapState, op: Ref): void {
+  gc_untrack(h, op);
+  const exact = h.i32[(op + OB_TYPE) >> 2] === h.T.list.ref;
+  if (exact && trash_begin(h, op)) return;
+  const items = h.i32[(op + LIST_ITEMS) >> 2];
+  if (items !== 0) {
+    let i = h.i32[(op + OB_SIZE) >> 2];
+    while (--i >= 0) Py_XDECREF(h, h.i32[(items >> 2) + i]);
+    h.alloc.free(items);
+  }
+  if (exact && h.listFree.length < PyList_MAXFREELIST) {
+    h.i32[(op + OB_TYPE) >> 2] = 0;
+    if (h.live !== null) h.live.delete(op);
+    h.listFree.push(op);
+  } else {
+    object_free(h, op, exact ? h.T.list : slots_of(h, op));
+  }
+  if (exact) trash_end(h);
+}
+
+/** list_traverse: items last to first. */
+export function list_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: A): void {
+  let i = h.i32[(op + OB_SIZE) >> 2];
+  while (--i >= 0) {
+    const i32 = h.i32;
+    const v = i32[(i32[(op + LIST_ITEMS) >> 2] >> 2) + i];
+    if (v !== 0) visit(h, v, arg);
+  }
+}
+
+/** _list_clear (tp_clear and list.clear()): detach the items, then drop them last to first. */
+export function list_clear(h: HeapState, op: Ref): void {
+  const i32 = h.i32;
+  const items = i32[(op + LIST_ITEMS) >> 2];
+  if (items === 0) return;
+  let i = i32[(op + OB_SIZE) >> 2];
+  i32[(op + OB_SIZE) >> 2] = 0;
+  i32[(op + LIST_ITEMS) >> 2] = 0;
+  i32[(op + LIST_ALLOCATED) >> 2] = 0;
+  while (--i >= 0) Py_XDECREF(h, h.i32[(items >> 2) + i]);
+  h.alloc.free(items);
+}
+
+/** list.__sizeof__: the object plus the item array (without the GC head). */
+export function list_sizeof(h: HeapState, op: Ref): number {
+  return SIZEOF_LIST + 4 * h.i32[(op + LIST_ALLOCATED) >> 2];
+}
+
+/** Release the parked lists (done by full collections). */
+export function list_clear_freelist(h: HeapState): void {
+  const free = h.listFree;
+  while (free.length > 0) h.alloc.free(free.pop()! - SIZEOF_GC_HEAD);
+}
