@@ -30,6 +30,16 @@ export interface WeakrefHooks {
   clearWeakRefsNoCallbacks(op: Ref): void;
   /** the basic (callback-less) weakref of `op` or its first weakref, borrowed, or 0 (`obj.__weakref__`) */
   firstWeakref(op: Ref): Ref;
+  /**
+   * The collector's handle_weakrefs phase (3.11 gcmodule.c): `unreachable` is the
+   * PyGC_Head list of the trash (COLLECTING set, NEXT_MASK_UNREACHABLE already
+   * cleared by move_legacy_finalizers). Clear every weakref to an object in it
+   * (and every weakref that is itself trash), then call the callbacks of the
+   * cleared weakrefs that are not trash; a weakref still alive after its callback
+   * goes to `old`. Returns how many weakrefs were freed right after their
+   * callback (added to collect()'s result).
+   */
+  handle_weakrefs(unreachable: number, old: number): number;
 }
 
 /** The builtin types, created when the heap starts (see bootstrap.ts). */
