@@ -1,7 +1,7 @@
 // === pyheap: the public surface ===
 //
-// Layers 0-2 (the allocator) for now; the object heap (createHeap, PyError)
-// is added here by src/heap when it lands.
+// createAllocator (layers 0-2: pymalloc in wasm or its TypeScript twin) and
+// createHeap (layers 0-3: the Python object heap), and PyError.
 
 export {
   createAllocator,
@@ -16,3 +16,6 @@ export {
   type PymallocAllocator,
   type FaultKind,
 } from "./alloc/index";
+export { createHeap, type HeapOptions } from "./api/create.js";
+export { Heap, type Ref, type ClassSpec, type CompareOp, type JsValue, type HeapTypes } from "./api/heap.js";
+export { PyError } from "./heap/errors.js";

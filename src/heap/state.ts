@@ -147,6 +147,9 @@ export class HeapState {
   // ---- references handed out inside heap.scope() ----
   readonly scopes: Ref[][] = [];
 
+  /** hooks run by heap.close() (interpreter exit), last registered first */
+  readonly atexit: (() => void)[] = [];
+
   stderr: (line: string) => void;
   unraisablehook: UnraisableHook;
 
