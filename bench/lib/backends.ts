@@ -77,7 +77,7 @@ const gc = runInNewContext("gc") as () => void;
  *  lands inside the timed loop (measured: +20-50 % on the run after a Pyodide). */
 export const settle = { ms: 100 };
 function sleepSync(ms: number) { if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); }
-function timed(loop: () => number): { status: number; ns: number; cpuNs: number } {
+export function timed(loop: () => number): { status: number; ns: number; cpuNs: number } {
   gc();
   sleepSync(settle.ms);
   const c0 = process.cpuUsage();
@@ -88,12 +88,12 @@ function timed(loop: () => number): { status: number; ns: number; cpuNs: number 
   return { status, ns: Number(t1 - t0), cpuNs: (c1.user + c1.system) * 1000 };
 }
 
-function failIf(status: number, what: string): void {
+export function failIf(status: number, what: string): void {
   if (status !== 0) throw new Error(`${what}: allocation of record ${status - 1} returned 0`);
 }
 
 /** A zeroed, pre-faulted id -> pointer array (as replay.c's MAP_POPULATE). */
-function freshPtrs(nIds: number): Uint32Array {
+export function freshPtrs(nIds: number): Uint32Array {
   const ptrs = new Uint32Array(nIds);
   ptrs.fill(1);
   ptrs.fill(0);
@@ -296,6 +296,3 @@ export function thingBackend(prefix: number): Backend {
 }
 
 // ---------------------------------------------------------------------------
-// our pymalloc: wasm driven from JS, wasm with the loop inside, and the TS twin
-
-export { loopPymallocWasm, loopTwin, type MethodAllocator };
