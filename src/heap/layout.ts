@@ -131,6 +131,23 @@ export const SIZEOF_DICT_ENTRY = 12;
 export const UENTRY_KEY = 0;
 export const UENTRY_VALUE = 4;
 export const SIZEOF_DICT_UNICODE_ENTRY = 8;
+/** high word of ma_version_tag (the low word is at DICT_VERSION) */
+export const DICT_VERSION_HI = 20;
+/** Py_EMPTY_KEYS: the head and PyDict_MINSIZE one-byte indices (dk_log2_size 0) */
+export const SIZEOF_EMPTY_KEYS = 28;
+// PyDictValues: `values` points at values[0]; the bytes before it are the prefix
+// (pycore_dict.h 3.11): [-1] prefix size, [-2] number of values in the order,
+// [-3 - i] the index of the i-th value in insertion order.
+export const DV_PREFIX_SIZE = -1;
+export const DV_ORDER_SIZE = -2;
+export const DV_ORDER = -3; // order[i] at values + DV_ORDER - i
+// dictiterobject (dict_keyiterator, dict_valueiterator, dict_itemiterator)
+export const DICTITER_DICT = 8; // PyDictObject * or 0 once exhausted
+export const DICTITER_USED = 12;
+export const DICTITER_POS = 16;
+export const DICTITER_RESULT = 20; // reusable (key, value) tuple of item iterators, or 0
+export const DICTITER_LEN = 24;
+export const SIZEOF_DICTITER = 28;
 
 // ---- set / frozenset: PySetObject -------------------------------------------
 export const SET_FILL = 8;
@@ -146,6 +163,12 @@ export const SETENTRY_HASH = 4;
 export const SIZEOF_SETENTRY = 8;
 export const SET_WEAKREFLIST = 96;
 export const SIZEOF_SET = 100;
+// setiterobject (set_iterator)
+export const SETITER_SET = 8; // PySetObject * or 0 once exhausted
+export const SETITER_USED = 12;
+export const SETITER_POS = 16;
+export const SETITER_LEN = 20;
+export const SIZEOF_SETITER = 24;
 
 // ---- type objects (our PyHeapTypeObject subset) ----------------------------
 // Builtin types are allocated on the heap at start-up (never freed); classes
