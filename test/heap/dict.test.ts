@@ -647,7 +647,7 @@ print(json.dumps(out))
   });
 
   test("a comparison that mutates the dict restarts the lookup, as CPython", () => {
-    // Evil: hash 42, __eq__ fills its target dict with 10 int keys the first time, returns False
+    // Evil: hash 42; __eq__ fills its target dict with 10 int keys and says True the first time, then False
     const evil: TypeSlots = new_type(h, h.T.type, {
       name: "Evil",
       kind: K_OBJECT,
@@ -657,13 +657,17 @@ print(json.dumps(out))
       proto: {
         tp_hash: () => 42,
         tp_richcompare: (hh, a, _b, op) => {
+          // the first comparison mutates the dict and answers True: only a restarted
+          // lookup (which compares again and gets False) can tell it was disturbed
+          let r = hh.False;
           if (op === Py_EQ && hh.i32[(a + 8) >> 2] === 0) {
             hh.i32[(a + 8) >> 2] = 1;
             const target = hh.i32[(a + 12) >> 2];
             for (let i = 100; i < 110; i++) D.dict_setitem(hh, target, hh.smallInts[5 + i], hh.smallInts[5 + i]);
+            r = hh.True;
           }
-          Py_INCREF(hh, hh.False);
-          return hh.False;
+          Py_INCREF(hh, r);
+          return r;
         },
       },
     });
@@ -678,6 +682,7 @@ class Evil:
         if not s.fired:
             s.fired = True
             for i in range(100, 110): s.t[i] = i
+            return True
         return False
 d = {}
 e1 = Evil(d); d[e1] = 1

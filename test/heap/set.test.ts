@@ -508,6 +508,7 @@ class Evil:
         if not self.fired:
             self.fired = True
             for i in range(100, 120): self.t.add(i)
+            return True
         return False
 t = set()
 e1 = Evil(t); t.add(e1)
@@ -539,13 +540,16 @@ out.append([x if isinstance(x, int) else 'e' for x in t])
       proto: {
         tp_hash: () => 7,
         tp_richcompare: (hh, a, _b, op) => {
+          // mutate and answer True once: only a restarted search sees the later False
+          let r = hh.False;
           if (op === Py_EQ && hh.i32[(a + 8) >> 2] === 0) {
             hh.i32[(a + 8) >> 2] = 1;
             const target = hh.i32[(a + 12) >> 2];
             for (let i = 100; i < 120; i++) S.set_add(hh, target, hh.smallInts[5 + i]);
+            r = hh.True;
           }
-          Py_INCREF(hh, hh.False);
-          return hh.False;
+          Py_INCREF(hh, r);
+          return r;
         },
       },
     });
