@@ -21,30 +21,42 @@
 // the optimiser from discarding the loop. The written byte is the low byte of
 // the record index, as in the native replayer.
 //
-// Never touches: allocator internals (it calls the PyObject_* entry points,
-// debug hooks included when they are on).
+// Never touches: allocator internals (it calls the PyObject_* entry points
+// when the debug hooks are on, the _PyObject_* ones when they are off).
 
 import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
+import { _PyObject_Malloc, _PyObject_Calloc, _PyObject_Realloc, _PyObject_Free } from "./obmalloc";
+import { debug_enabled } from "./pool";
 
-export function replay_run(recs: u32, nrec: u32, ptrs: u32): u32 {
+/** Records per call of a chunk function. V8 has no on-stack replacement for
+ *  wasm: a long loop keeps running the baseline (Liftoff) code it started in,
+ *  so the work is cut into calls that pick up the optimised code once it exists. */
+const CHUNK: u32 = 1 << 16;
+
+// The loop, instantiated twice below: `debug` is a constant at each inlined
+// call site, so the non-debug copy calls pymalloc's fast paths directly
+// (inlined) and never tests the debug flag.
+// @ts-ignore: decorator
+@inline function replay_loop(recs: u32, from: u32, to: u32, ptrs: u32, debug: bool): u32 {
   let nulls: u32 = 0;
-  for (let i: u32 = 0; i < nrec; i++) {
-    const r = recs + (<u32>i << 3);
+  for (let i = from; i < to; i++) {
+    const r = recs + (i << 3);
     const w0 = load<u32>(r);
-    const size = <u32>load<u32>(r, 4);
-    const slot = ptrs + (<u32>(w0 & 0x3fffffff) << 2);
+    const size = load<u32>(r, 4);
+    const slot = ptrs + ((w0 & 0x3fffffff) << 2);
     const op = w0 >>> 30;
     let p: u32;
     if (op == 0) {
-      p = PyObject_Malloc(size);
+      p = debug ? PyObject_Malloc(size) : _PyObject_Malloc(size);
     } else if (op == 3) {
-      PyObject_Free(load<u32>(slot));
+      if (debug) PyObject_Free(load<u32>(slot));
+      else _PyObject_Free(load<u32>(slot));
       store<u32>(slot, 0);
       continue;
     } else if (op == 1) {
-      p = PyObject_Calloc(1, size);
+      p = debug ? PyObject_Calloc(1, size) : _PyObject_Calloc(1, size);
     } else {
-      p = PyObject_Realloc(load<u32>(slot), size);
+      p = debug ? PyObject_Realloc(load<u32>(slot), size) : _PyObject_Realloc(load<u32>(slot), size);
       if (p == 0 && size != 0) {
         nulls++;
         continue;
@@ -56,6 +68,24 @@ export function replay_run(recs: u32, nrec: u32, ptrs: u32): u32 {
       store<u8>(p, <u8>i);
     }
     store<u32>(slot, p);
+  }
+  return nulls;
+}
+
+function replay_chunk(recs: u32, from: u32, to: u32, ptrs: u32): u32 {
+  return replay_loop(recs, from, to, ptrs, false);
+}
+
+function replay_chunk_debug(recs: u32, from: u32, to: u32, ptrs: u32): u32 {
+  return replay_loop(recs, from, to, ptrs, true);
+}
+
+export function replay_run(recs: u32, nrec: u32, ptrs: u32): u32 {
+  const debug = debug_enabled();
+  let nulls: u32 = 0;
+  for (let from: u32 = 0; from < nrec; from += CHUNK) {
+    const to = nrec - from > CHUNK ? from + CHUNK : nrec;
+    nulls += debug ? replay_chunk_debug(recs, from, to, ptrs) : replay_chunk(recs, from, to, ptrs);
   }
   return nulls;
 }

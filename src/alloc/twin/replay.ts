@@ -7,13 +7,50 @@
 // Never touches: allocator internals.
 
 import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
+import { _PyObject_Malloc, _PyObject_Calloc, _PyObject_Realloc, _PyObject_Free } from "./obmalloc";
+import { debug_enabled } from "./pool";
 import type { Mem } from "./memory";
 
-export function replay_run(m: Mem, recs: number, nrec: number, ptrs: number): number {
+// Two copies of one loop, like the two inlined instances in assembly/replay.ts:
+// replay_fast calls pymalloc's _PyObject_* directly, replay_debug goes through
+// the PyObject_* dispatch (debug hooks).
+function replay_fast(m: Mem, recs: number, nrec: number, ptrs: number): number {
   let nulls = 0;
   for (let i = 0; i < nrec; i++) {
     const r = (recs >> 2) + 2 * i;
-    let h = m.i32;
+    const h = m.i32;
+    const w0 = h[r] >>> 0;
+    const size = h[r + 1] >>> 0;
+    const slot = (ptrs >> 2) + (w0 & 0x3fffffff);
+    const op = w0 >>> 30;
+    let p: number;
+    if (op === 0) {
+      p = _PyObject_Malloc(m, size);
+    } else if (op === 3) {
+      _PyObject_Free(m, h[slot]);
+      m.i32[slot] = 0;
+      continue;
+    } else if (op === 1) {
+      p = _PyObject_Calloc(m, 1, size);
+    } else {
+      p = _PyObject_Realloc(m, h[slot], size);
+      if (p === 0 && size !== 0) {
+        nulls++;
+        continue;
+      }
+    }
+    if (p === 0) nulls++;
+    else if (size !== 0) m.u8[p] = i;
+    m.i32[slot] = p;
+  }
+  return nulls;
+}
+
+function replay_debug(m: Mem, recs: number, nrec: number, ptrs: number): number {
+  let nulls = 0;
+  for (let i = 0; i < nrec; i++) {
+    const r = (recs >> 2) + 2 * i;
+    const h = m.i32;
     const w0 = h[r] >>> 0;
     const size = h[r + 1] >>> 0;
     const slot = (ptrs >> 2) + (w0 & 0x3fffffff);
@@ -39,4 +76,9 @@ export function replay_run(m: Mem, recs: number, nrec: number, ptrs: number): nu
     m.i32[slot] = p;
   }
   return nulls;
+}
+
+/** As assembly/replay.ts: the debug flag is tested once, not per record. */
+export function replay_run(m: Mem, recs: number, nrec: number, ptrs: number): number {
+  return debug_enabled(m) ? replay_debug(m, recs, nrec, ptrs) : replay_fast(m, recs, nrec, ptrs);
 }
