@@ -101,7 +101,9 @@ import { Py_DECREF, Py_INCREF, Py_XDECREF, trash_begin, trash_end } from "./refc
 import type { HeapState, Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import { K_DICT, K_ITER, K_LIST, K_TUPLE, Py_EQ, Py_NE, type TypeSlots, type Visit } from "./typeslots.js";
-import { PyIter_Next, PyObject_GetIter, PyObject_Hash, PyObject_RichCompareBool } from "./abstract.js";
+import { PyIter_Next, PyObject_GetItem, PyObject_GetIter, PyObject_Hash, PyObject_RichCompareBool } from "./abstract.js";
+import { getattr, hasattr } from "./attr.js";
+import { call_object } from "./call.js";
 import { PyObject_Repr } from "./repr.js";
 import { unicode_eq, unicode_hash } from "./str.js";
 import { list_new_empty } from "./list.js";
@@ -1401,9 +1403,10 @@ export function dict_copy(h: HeapState, o: Ref): Ref {
 }
 
 /**
- * dict_merge (PyDict_Merge / _PyDict_MergeEx) for a dict `b` (any dict subclass; one
- * whose __iter__ is overridden goes through its keys like a mapping). override: 1 =
- * update, 0 = keep existing items, 2 = KeyError on an existing key.
+ * dict_merge (PyDict_Merge / _PyDict_MergeEx): a dict `b` (or a subclass that keeps
+ * dict's __iter__) item by item with its stored hashes, any other mapping through
+ * b.keys() and b[key]. override: 1 = update, 0 = keep existing items, 2 = KeyError on
+ * an existing key.
  */
 export function dict_merge(h: HeapState, a: Ref, b: Ref, override: number): void {
   if (!is_dict(h, a)) throw new PyError("SystemError", "bad argument to internal function");
@@ -1469,8 +1472,45 @@ export function dict_merge(h: HeapState, a: Ref, b: Ref, override: number): void
     }
     return;
   }
-  // The generic, slower way (a mapping): for key in b: a[key] = b[key]
-  throw typeError(`'${slots_of(h, b).name}' object is not a mapping`);
+  // Do it the generic, slower way: for key in b.keys(): a[key] = b[key]
+  const keys = PyMapping_Keys(h, b);
+  let iter: Ref;
+  try {
+    iter = PyObject_GetIter(h, keys);
+  } finally {
+    Py_DECREF(h, keys);
+  }
+  try {
+    for (let key = PyIter_Next(h, iter); key !== 0; key = PyIter_Next(h, iter)) {
+      try {
+        if (override !== 1 && dict_contains(h, a, key)) {
+          if (override === 0) continue;
+          throw key_error(h, key);
+        }
+        const value = PyObject_GetItem(h, b, key);
+        try {
+          dict_setitem(h, a, key, value);
+        } finally {
+          Py_DECREF(h, value);
+        }
+      } finally {
+        Py_DECREF(h, key);
+      }
+    }
+  } finally {
+    Py_DECREF(h, iter);
+  }
+}
+
+/** PyMapping_Keys: list(o.keys()) for a mapping (a new list for an exact dict), new reference */
+function PyMapping_Keys(h: HeapState, o: Ref): Ref {
+  if (is_exact_dict(h, o)) return dict_keys(h, o);
+  const meth = getattr(h, o, "keys");
+  try {
+    return call_object(h, meth, [], null);
+  } finally {
+    Py_DECREF(h, meth);
+  }
 }
 
 /**
@@ -1515,11 +1555,12 @@ export function dict_merge_from_seq2(h: HeapState, d: Ref, seq2: Ref, override: 
 }
 
 /**
- * dict.update(other) for one positional argument (dict_update_arg): a dict is merged,
- * anything else is taken as an iterable of pairs.
+ * dict.update(other) for one positional argument (dict_update_arg): an exact dict or
+ * anything with a `keys` attribute is merged as a mapping, anything else is taken as an
+ * iterable of pairs.
  */
 export function dict_update(h: HeapState, d: Ref, other: Ref): void {
-  if (is_dict(h, other)) dict_merge(h, d, other, 1);
+  if (is_exact_dict(h, other) || hasattr(h, other, "keys")) dict_merge(h, d, other, 1);
   else dict_merge_from_seq2(h, d, other, true);
 }
 

@@ -22,6 +22,7 @@ import { K_OBJECT, K_STR, K_INT, K_TUPLE, Py_EQ, type TypeSlots } from "../../sr
 import { PyObject_GetIter, PyIter_Next } from "../../src/heap/abstract";
 import { createAllocator } from "../../src/alloc/index";
 import { create_heap_state } from "../../src/heap/bootstrap";
+import { createHeap } from "../../src/index";
 
 const BACKENDS: Backend[] = ["wasm", "ts"];
 
@@ -887,5 +888,90 @@ out = [sys.getsizeof(o.__dict__), list(o.__dict__.items())]
       Py_DECREF(h, d2);
       for (const x of [o, p, q, l]) Py_DECREF(h, x);
     });
+  });
+});
+
+// ---- through the public API: the class machinery and mappings on top of dict.ts ----------------
+
+describe.each(BACKENDS)("dict through createHeap on the %s twin", (backend) => {
+  test("instances of classes: inline attributes, __dict__ sizes and order as CPython 3.11 (wasm32)", async () => {
+    const heap = await createHeap({ backend });
+    const expectedSizes = pyo(`
+import sys
+class A: pass
+a = A(); a.x = 1; a.y = 2; a.z = 3
+b = A(); b.x = 1
+o = A()
+for i in range(31): setattr(o, 'a%d' % i, i)
+out = [sys.getsizeof(a.__dict__), sys.getsizeof(b.__dict__), sys.getsizeof(o.__dict__), sys.getsizeof(a)]
+`);
+    const expectedOrder = python3(`
+import json
+class C: pass
+c = C(); c.aa = 1; c.bb = 2; c.cc = 3; del c.bb; c.bb = 4
+print(json.dumps(list(vars(c).items())))
+`);
+    const A = heap.defineClass("A");
+    const a = heap.new(A);
+    for (const [n, v] of [["x", 1], ["y", 2], ["z", 3]] as const) heap.setattr(a, n, heap.int(v));
+    const b = heap.new(A);
+    heap.setattr(b, "x", heap.int(1));
+    const o = heap.new(A);
+    for (let i = 0; i < 31; i++) heap.setattr(o, "a" + i, heap.int(i));
+    const sizes = [heap.getattr(a, "__dict__"), heap.getattr(b, "__dict__"), heap.getattr(o, "__dict__"), a].map((x) =>
+      heap.sys.getsizeof(x),
+    );
+    expect(sizes).toEqual(expectedSizes);
+    const C = heap.defineClass("C");
+    const c = heap.new(C);
+    heap.setattr(c, "aa", heap.int(1));
+    heap.setattr(c, "bb", heap.int(2));
+    heap.setattr(c, "cc", heap.int(3));
+    heap.delattr(c, "bb");
+    heap.setattr(c, "bb", heap.int(4));
+    const h = (heap as any).h as HeapState;
+    expect(D.instance_attr_names(h, c).map((n) => [unicode_to_js(h, n), heap.toJS(heap.getattr(c, unicode_to_js(h, n)))])).toEqual(
+      expectedOrder,
+    );
+    expect(() => heap.delattr(c, "nope")).toThrow(/has no attribute 'nope'/);
+  });
+
+  test("dict.update from a mapping with keys() and __getitem__, and from a dict subclass", async () => {
+    const heap = await createHeap({ backend });
+    const h = (heap as any).h as HeapState;
+    const expected = python3(`
+import json
+class M:
+    def keys(self): return ['p', 'q']
+    def __getitem__(self, k): return k * 2
+d = {'q': 0, 'a': 1}
+d.update(M())
+class Sub(dict): pass
+s = Sub(); s['z'] = 26
+d.update(s)
+print(json.dumps(list(d.items())))
+`);
+    const M = heap.defineClass("M", {
+      methods: {
+        keys: () => heap.list([heap.str("p"), heap.str("q")]),
+        __getitem__: (_self: Ref, k: Ref) => heap.str(unicode_to_js(h, k).repeat(2)),
+      },
+    });
+    const d = heap.dict([
+      [heap.str("q"), heap.int(0)],
+      [heap.str("a"), heap.int(1)],
+    ]);
+    const m = heap.new(M);
+    D.dict_update(h, d, m);
+    const Sub = heap.defineClass("Sub", { base: "dict" });
+    const s = heap.new(Sub);
+    heap.setitem(s, heap.str("z"), heap.int(26));
+    D.dict_update(h, d, s);
+    expect((heap.toJS(heap.items(d)) as any[]).map((t: any) => (Array.isArray(t) ? t : [...t]))).toEqual(expected);
+    const base = heap.sys.getallocatedblocks();
+    heap.decref(m);
+    heap.decref(s);
+    heap.decref(d);
+    expect(heap.sys.getallocatedblocks()).toBeLessThan(base);
   });
 });
