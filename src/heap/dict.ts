@@ -77,6 +77,7 @@ import {
   LIST_ITEMS,
   MANAGED_DICT,
   MANAGED_VALUES,
+  OB_REFCNT,
   OB_SIZE,
   OB_TYPE,
   Py_TPFLAGS_BASETYPE,
@@ -358,7 +359,8 @@ function new_dict(h: HeapState, keys: number, values: number, used: number, free
   const free = h.dictFree;
   if (free.length > 0) {
     mp = free.pop()!;
-    h.i32[mp >> 2] = 1; // _Py_NewReference
+    h.i32[(mp + OB_REFCNT) >> 2] = 1; // _Py_NewReference
+    h.i32[(mp + OB_TYPE) >> 2] = h.T.dict.ref;
     if (h.live !== null) h.live.add(mp);
   } else {
     try {
@@ -1643,6 +1645,9 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
     dictkeys_decref(h, keys);
   }
   if (exact && h.dictFree.length < PyDict_MAXFREELIST) {
+    // kept for reuse; ob_type 0 while it waits, as every freed object, so a stale
+    // handle is caught (it is restored on reuse)
+    h.i32[(mp + OB_TYPE) >> 2] = 0;
     h.dictFree.push(mp);
     if (h.live !== null) h.live.delete(mp);
   } else {
@@ -1655,10 +1660,8 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
 export function dict_clear_freelists(h: HeapState): void {
   const free = h.dictFree;
   while (free.length > 0) {
-    const op = free.pop()!;
-    // PyObject_GC_Del: the dict is untracked; count the deallocation
-    if (h.live !== null) h.live.add(op);
-    object_free(h, op, h.T.dict);
+    // PyObject_GC_Del: the dict is untracked; this counts the deallocation
+    object_free(h, free.pop()!, h.T.dict);
   }
   const kfree = h.dictKeysFree;
   while (kfree.length > 0) mem_free(h, kfree.pop()!);
@@ -2184,6 +2187,9 @@ export function dict_init_types(h: HeapState): void {
   h.u8.fill(0xff, ek + DK_INDICES, ek + SIZEOF_EMPTY_KEYS);
   h.dictEmptyKeys = ek;
   h.dictVersion = 0;
+  h.dictIterKey = 0;
+  h.dictIterValue = 0;
+  h.dictIterHash = 0;
 
   const T = h.T;
   T.dict = new_type(h, T.type, {

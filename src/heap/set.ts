@@ -1178,6 +1178,8 @@ export function set_init_types(h: HeapState): void {
   const dummy = object_alloc(h, T.object, SIZEOF_PYOBJECT);
   h.i32[dummy >> 2] = IMMORTAL_REFCNT;
   h.setDummy = dummy;
+  h.setIterKey = 0;
+  h.setIterHash = 0;
 
   const proto = (frozen: boolean) => ({
     tp_hash: frozen ? frozenset_hash : set_unhashable,
