@@ -294,6 +294,14 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
   h.emptyStr = immortal(h, unicode_new_raw(h, T.str, 0, 0));
   h.u8[h.emptyStr + SIZEOF_ASCII_OBJECT] = 0;
   for (let c = 0; c < 256; c++) h.latin1[c] = immortal(h, unicode_from_js(h, T.str, String.fromCharCode(c)));
+  // the singletons are the canonical (interned) objects for their values: attribute
+  // lookups find one-character names such as "x" through `interned`
+  h.interned.set("", h.emptyStr);
+  h.internedNames.set(h.emptyStr, "");
+  for (let c = 0; c < 256; c++) {
+    h.interned.set(String.fromCharCode(c), h.latin1[c]);
+    h.internedNames.set(h.latin1[c], String.fromCharCode(c));
+  }
   for (let v = -NSMALLNEGINTS; v < NSMALLPOSINTS; v++) {
     h.smallInts[v + NSMALLNEGINTS] = immortal(h, long_from_safe(h, T.int, v));
   }

@@ -173,7 +173,10 @@ export function intern_js(h: HeapState, s: string): Ref {
     h.i32[found >> 2]++;
     return found;
   }
-  if (s.length <= 1) return str_literal(h, s);
+  // "" and the one-character Latin-1 strings are singletons (registered in
+  // `interned` at start-up); any other one-character string is interned like
+  // a longer one, so attribute names such as "€" find their key again
+  if (s.length === 0 || (s.length === 1 && s.charCodeAt(0) < 256)) return str_literal(h, s);
   const op = unicode_from_js(h, h.T.str, s);
   h.i32[(op + STR_STATE) >> 2] |= SSTATE_INTERNED_MORTAL;
   h.interned.set(s, op);
