@@ -243,9 +243,13 @@ export class Heap {
     let result: T;
     try {
       result = fn();
-    } finally {
+    } catch (e) {
+      // a throwing scope releases everything it created, then rethrows
       h.scopes.pop();
+      for (let i = refs.length - 1; i >= 0; i--) Py_DECREF(h, refs[i]);
+      throw e;
     }
+    h.scopes.pop();
     // the returned Ref, if it was created here, survives the scope
     if (typeof result === "number") {
       const i = refs.lastIndexOf(result as unknown as Ref);
