@@ -58,7 +58,10 @@ export function hash_double(v: number, identity: number): number {
   let e = 0;
   if (m !== 0) {
     e = Math.floor(Math.log2(m)) + 1;
-    m = m / 2 ** e;
+    // in two steps: a single 2 ** e overflows to Infinity near the top of the range
+    // (Math.log2(DBL_MAX) rounds to 1024, so e reaches 1025)
+    const e1 = e >> 1;
+    m = m / 2 ** (e - e1) / 2 ** e1;
     if (m >= 1) {
       m /= 2;
       e++;
