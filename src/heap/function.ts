@@ -137,7 +137,7 @@ export function native_register(h: HeapState, owner: TypeSlots, name: string, fn
 export function builtin_method_new(h: HeapState, self: Ref, id: number): Ref {
   const op = gc_alloc(h, h.T.builtin_function_or_method, SIZEOF_BUILTIN_METHOD);
   const i32 = h.i32;
-  i32[self >> 2]++;
+  if (self !== 0) i32[self >> 2]++; // 0: unbound (`list.append` read from the type)
   i32[(op + BMETH_SELF) >> 2] = self;
   i32[(op + BMETH_ID) >> 2] = id;
   gc_track(h, op);
