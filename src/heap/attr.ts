@@ -133,6 +133,12 @@ function instance_attr(h: HeapState, obj: Ref, t: TypeSlots, name: string): Ref 
 
 /** PyObject_GetAttr: new reference; AttributeError when missing. */
 export function getattr(h: HeapState, obj: Ref, name: string): Ref {
+  const tp = h.i32[(obj + OB_TYPE) >> 2];
+  if (h.i32[(tp + TP_KIND) >> 2] !== K_TYPE) {
+    // a type's own tp_getattro raises its own AttributeError (a proxy's names the referent)
+    const ts = slots_of(h, obj);
+    if (ts.proto.tp_getattro !== undefined && !ts.special.has("__getattr__")) return ts.proto.tp_getattro(h, obj, name);
+  }
   const r = getattr_maybe(h, obj, name);
   if (r !== 0) return r;
   const t = slots_of(h, obj);
@@ -144,6 +150,10 @@ export function getattr(h: HeapState, obj: Ref, name: string): Ref {
     } finally {
       Py_DECREF(h, key);
     }
+  }
+  // type_getattro's own text for classes and builtin types
+  if (t.kind === K_TYPE) {
+    throw new PyError("AttributeError", `type object '${slots_of_type(h, obj).name}' has no attribute '${name}'`);
   }
   throw no_attribute(t, name);
 }
@@ -162,6 +172,16 @@ export function getattr_maybe(h: HeapState, obj: Ref, name: string): Ref {
       throw e;
     }
   }
+  return generic_getattr(h, obj, name);
+}
+
+/**
+ * PyObject_GenericGetAttr without __getattr__ (for types whose tp_getattro handles
+ * a few names of its own and defers the rest): new reference or 0.
+ */
+export function generic_getattr(h: HeapState, obj: Ref, name: string): Ref {
+  const type = h.i32[(obj + OB_TYPE) >> 2];
+  const t = slots_of(h, obj);
   if (name === "__class__") {
     h.i32[type >> 2]++;
     return type;
@@ -204,6 +224,12 @@ export function setattr(h: HeapState, obj: Ref, name: string, value: Ref): void 
     t.proto.tp_setattro(h, obj, name, value);
     return;
   }
+  generic_setattr(h, obj, name, value);
+}
+
+/** PyObject_GenericSetAttr (value 0 = delete), for tp_setattro slots that defer to it. */
+export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref): void {
+  const t = slots_of(h, obj);
   if (!t.heaptype) {
     if (native_lookup(h, t, name) >= 0) {
       throw new PyError("AttributeError", `'${t.name}' object attribute '${name}' is read-only`);
