@@ -124,7 +124,9 @@ export function define_class(h: HeapState, name: string, spec: ClassSpec): Ref {
       throw new PyError("TypeError", `nonempty __slots__ not supported for subtype of '${base.name}'`);
     }
   }
-  const wantGC = spec.gc !== false;
+  // a subclass of a GC type is a GC type whatever the spec says (inherit_special):
+  // the base's code links and unlinks the GC head of every instance
+  const wantGC = spec.gc !== false || base.isGC;
   let slotoffset = base.basicsize;
   const slotOffsets = new Map(base.slotOffsets);
   const members: number[] = [];
