@@ -13,7 +13,7 @@
 // their special methods (`__eq__`, `__hash__`, `__len__`, ...), then fall back to
 // their builtin base's behaviour; other types use TypeSlots.proto.
 
-import { FLOAT_FVAL, OB_TYPE, Py_TPFLAGS_HEAPTYPE, TP_FLAGS, TP_KIND } from "./layout.js";
+import { FLOAT_FVAL, OB_SIZE, OB_TYPE, Py_TPFLAGS_HEAPTYPE, TP_FLAGS, TP_KIND } from "./layout.js";
 import { PyError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
 import {
@@ -84,6 +84,10 @@ const DUNDERS = ["__lt__", "__le__", "__eq__", "__ne__", "__gt__", "__ge__"];
 function kind_of(h: HeapState, o: Ref): number {
   const i32 = h.i32;
   return i32[(i32[(o + OB_TYPE) >> 2] + TP_KIND) >> 2];
+}
+
+function long_is_negative(h: HeapState, o: Ref): boolean {
+  return h.i32[(o + OB_SIZE) >> 2] < 0;
 }
 
 function is_heaptype_instance(h: HeapState, o: Ref): boolean {
@@ -232,12 +236,21 @@ function compare_int_double(h: HeapState, i: Ref, d: number): number {
   return fl === d ? 0 : -1;
 }
 
+/** Is `object` the first builtin (non-heap) type in t's MRO? */
+function solid_base_is_object(h: HeapState, t: TypeSlots): boolean {
+  let b = t;
+  while (b.heaptype) b = b.base!;
+  return b === h.T.object;
+}
+
 /** One type's richcompare slot applied to (a, b): new reference, may be NotImplemented. */
 function type_richcompare(h: HeapState, t: TypeSlots, a: Ref, b: Ref, op: number): Ref {
   if (t.heaptype) {
     const m = t.special.get(DUNDERS[op]);
     if (m !== undefined && m !== h.None) return call_object(h, m, [a, b], null);
-    if (op === Py_NE) {
+    // object.__ne__ inverts __eq__; a builtin base earlier in the MRO (int, str,
+    // tuple, list, ...) brings its own __ne__, which wins over that default
+    if (op === Py_NE && solid_base_is_object(h, t)) {
       const eq = t.special.get("__eq__");
       if (eq !== undefined && eq !== h.None) {
         const r = call_object(h, eq, [a, b], null);
@@ -447,8 +460,12 @@ export function PyObject_Length(h: HeapState, o: Ref): number {
         if (kind_of(h, r) !== K_INT) {
           throw new PyError("TypeError", `'${slots_of(h, r).name}' object cannot be interpreted as an integer`);
         }
-        const n = long_as_exact_number(h, r)!;
-        if (n < 0) throw new PyError("ValueError", "__len__() should return >= 0");
+        if (long_is_negative(h, r)) throw new PyError("ValueError", "__len__() should return >= 0");
+        const n = long_as_exact_number(h, r);
+        // PyNumber_AsSsize_t(res, OverflowError) with a 32-bit Py_ssize_t
+        if (n === null || n > 2147483647) {
+          throw new PyError("OverflowError", "cannot fit 'int' into an index-sized integer");
+        }
         return n;
       } finally {
         Py_DECREF(h, r);
