@@ -57,7 +57,9 @@ import { gc_alloc, gc_track, gc_untrack, mem_free, mem_malloc, object_alloc, obj
 import { Py_DECREF, Py_INCREF, trash_begin, trash_end } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
-import { K_ITER, K_SET, Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, type TypeSlots, type Visit } from "./typeslots.js";
+import { K_ITER, K_SET, Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, type NativeMethod, type TypeSlots, type Visit } from "./typeslots.js";
+import { native_register } from "./function.js";
+import { long_from_number } from "./int.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_Hash, PyObject_RichCompareBool } from "./abstract.js";
 import { unicode_eq } from "./str.js";
 import {
@@ -1162,6 +1164,94 @@ export function setiter_iternext(h: HeapState, si: Ref): Ref {
   return key;
 }
 
+// ---- methods (set_methods / frozenset_methods of setobject.c) ---------------------------------
+
+function no_kwargs(qual: string, kwargs: Record<string, Ref> | null): void {
+  if (kwargs !== null && Object.keys(kwargs).length > 0) throw new PyError("TypeError", `${qual}() takes no keyword arguments`);
+}
+
+/** METH_NOARGS */
+function noargs(qual: string, f: (self: Ref) => Ref): NativeMethod {
+  return (self, args, kwargs) => {
+    no_kwargs(qual, kwargs);
+    if (args.length !== 0) throw new PyError("TypeError", `${qual}() takes no arguments (${args.length} given)`);
+    return f(self);
+  };
+}
+
+/** METH_O */
+function onearg(qual: string, f: (self: Ref, o: Ref) => Ref): NativeMethod {
+  return (self, args, kwargs) => {
+    no_kwargs(qual, kwargs);
+    if (args.length !== 1) throw new PyError("TypeError", `${qual}() takes exactly one argument (${args.length} given)`);
+    return f(self, args[0]);
+  };
+}
+
+/** METH_VARARGS */
+function varargs(qual: string, f: (self: Ref, args: Ref[]) => Ref): NativeMethod {
+  return (self, args, kwargs) => {
+    no_kwargs(qual, kwargs);
+    return f(self, args);
+  };
+}
+
+function none_ref(h: HeapState): Ref {
+  h.i32[h.None >> 2]++;
+  return h.None;
+}
+
+function bool_ref(h: HeapState, b: boolean): Ref {
+  const r = b ? h.True : h.False;
+  h.i32[r >> 2]++;
+  return r;
+}
+
+/**
+ * The Python-visible methods of set (frozen = false) or frozenset, with CPython's
+ * argument checks and messages; registered on the types by set_init_types.
+ */
+export function set_native_methods(h: HeapState, frozen: boolean): Record<string, NativeMethod> {
+  const tp = frozen ? "frozenset" : "set";
+  const q = (name: string) => `${tp}.${name}`;
+  const m: Record<string, NativeMethod> = {
+    __contains__: onearg(q("__contains__"), (self, o) => bool_ref(h, set_contains(h, self, o))),
+    __sizeof__: noargs(q("__sizeof__"), (self) => long_from_number(h, set_sizeof(h, self))),
+    copy: noargs(q("copy"), (self) => (frozen ? frozenset_copy(h, self) : set_copy(h, self))),
+    difference: varargs(q("difference"), (self, args) => set_difference_multi(h, self, ...args)),
+    intersection: varargs(q("intersection"), (self, args) => set_intersection_multi(h, self, ...args)),
+    isdisjoint: onearg(q("isdisjoint"), (self, o) => bool_ref(h, set_isdisjoint(h, self, o))),
+    issubset: onearg(q("issubset"), (self, o) => bool_ref(h, set_issubset(h, self, o))),
+    issuperset: onearg(q("issuperset"), (self, o) => bool_ref(h, set_issuperset(h, self, o))),
+    symmetric_difference: onearg(q("symmetric_difference"), (self, o) => set_symmetric_difference(h, self, o)),
+    union: varargs(q("union"), (self, args) => set_union(h, self, ...args)),
+  };
+  if (frozen) return m;
+  return {
+    ...m,
+    add: onearg(q("add"), (self, o) => (set_add(h, self, o), none_ref(h))),
+    clear: noargs(q("clear"), (self) => (set_clear(h, self), none_ref(h))),
+    discard: onearg(q("discard"), (self, o) => (set_discard(h, self, o), none_ref(h))),
+    difference_update: varargs(q("difference_update"), (self, args) => {
+      for (const o of args) set_difference_update_internal(h, self, o);
+      return none_ref(h);
+    }),
+    intersection_update: varargs(q("intersection_update"), (self, args) => {
+      const tmp = set_intersection_multi(h, self, ...args);
+      set_swap_bodies(h, self, tmp);
+      Py_DECREF(h, tmp);
+      return none_ref(h);
+    }),
+    pop: noargs(q("pop"), (self) => set_pop(h, self)),
+    remove: onearg(q("remove"), (self, o) => (set_remove(h, self, o), none_ref(h))),
+    symmetric_difference_update: onearg(q("symmetric_difference_update"), (self, o) => {
+      set_symmetric_difference_update(h, self, o);
+      return none_ref(h);
+    }),
+    update: varargs(q("update"), (self, args) => (set_update(h, self, ...args), none_ref(h))),
+  };
+}
+
 // ---- types ------------------------------------------------------------------------------------
 
 function set_unhashable(h: HeapState, o: Ref): number {
@@ -1169,8 +1259,9 @@ function set_unhashable(h: HeapState, o: Ref): number {
 }
 
 /**
- * Create set, frozenset and set_iterator (h.T.set, h.T.frozenset, h.T.set_iterator) and
- * this heap's dummy key. Called by the bootstrap once `type` and `object` exist.
+ * Create set, frozenset and set_iterator (h.T.set, h.T.frozenset, h.T.set_iterator),
+ * register the methods of set and frozenset, and make this heap's dummy key. Called by
+ * the bootstrap once `type` and `object` exist.
  */
 export function set_init_types(h: HeapState): void {
   const T = h.T;
@@ -1215,6 +1306,12 @@ export function set_init_types(h: HeapState): void {
     tp_clear: set_clear,
     proto: proto(true),
   });
+  for (const [frozen, t] of [
+    [false, T.set],
+    [true, T.frozenset],
+  ] as const) {
+    for (const [name, fn] of Object.entries(set_native_methods(h, frozen))) native_register(h, t, name, fn);
+  }
   T.set_iterator = new_type(h, T.type, {
     name: "set_iterator",
     kind: K_ITER,

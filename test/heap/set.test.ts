@@ -24,6 +24,7 @@ import { K_OBJECT, Py_EQ, type TypeSlots } from "../../src/heap/typeslots";
 import { PyIter_Next, PyObject_GetIter, PyObject_Hash } from "../../src/heap/abstract";
 import { createAllocator } from "../../src/alloc/index";
 import { create_heap_state } from "../../src/heap/bootstrap";
+import { createHeap } from "../../src/index";
 
 const BACKENDS: Backend[] = ["wasm", "ts"];
 
@@ -584,5 +585,86 @@ out.append([x if isinstance(x, int) else 'e' for x in t])
     Py_DECREF(h, f);
     expect(h.trash_delete_nesting).toBe(0);
     expect(h.trash_delete_later.length).toBe(0);
+  });
+});
+
+// ---- through the public API: the methods Python code sees ---------------------------------------
+
+describe.each(BACKENDS)("set methods through createHeap on the %s twin", (backend) => {
+  test("set/frozenset methods: results, orders and argument errors as CPython", async () => {
+    const heap = await createHeap({ backend });
+    const expected = pyo(`
+s = set()
+for k in ['x1', 'x2', 'x3', 'x4', 'x5']: s.add(k)
+out = []
+out.append(s.add('x6')); out.append(sorted(s))
+out.append(list(s.union(['y'], frozenset(['z'])))); out.append(list(s.intersection(['x1', 'x3', 'q'])))
+out.append(list(s.difference(['x1'], ['x2']))); out.append(list(s.symmetric_difference(['x1', 'w'])))
+out.append([s.issubset(s), s.issuperset(['x1']), s.isdisjoint(['q']), 'x1' in s, s.__contains__('zz'), s.__sizeof__()])
+s.discard('x6'); s.remove('x5'); s.difference_update(['x4']); s.intersection_update(['x1', 'x2', 'x3'])
+out.append(list(s)); out.append(s.pop()); s.symmetric_difference_update(['x9']); s.update(['x7'], ['x8'])
+out.append(list(s)); c = s.copy(); s.clear(); out.append([list(s), list(c)])
+f = frozenset(['a', 'b'])
+out.append([f.copy() is f, list(f.union(['c'])), hasattr(f, 'add')])
+errs = []
+for call in [lambda: s.add(), lambda: s.add(1, 2), lambda: s.clear(1), lambda: f.copy(1), lambda: s.union(a=1), lambda: s.remove('nope'), lambda: set().pop()]:
+    try: call()
+    except (TypeError, KeyError) as e: errs.append([type(e).__name__, str(e)])
+out.append(errs)
+`);
+    const h = (heap as any).h as HeapState;
+    const call = (o: Ref, name: string, ...args: Ref[]) => heap.call(heap.getattr(o, name), ...args);
+    const js = (r: Ref) => toJS(h, r);
+    const strs = (...xs: string[]) => heap.list(xs.map((x) => heap.str(x)));
+    const s = heap.set(["x1", "x2", "x3", "x4", "x5"].map((x) => heap.str(x)));
+    const got: any[] = [];
+    got.push(heap.toJS(call(s, "add", heap.str("x6"))));
+    got.push(listOf(h, s).sort());
+    got.push(js(call(s, "union", strs("y"), heap.frozenset([heap.str("z")]))));
+    got.push(js(call(s, "intersection", strs("x1", "x3", "q"))));
+    got.push(js(call(s, "difference", strs("x1"), strs("x2"))));
+    got.push(js(call(s, "symmetric_difference", strs("x1", "w"))));
+    got.push(
+      [
+        call(s, "issubset", s),
+        call(s, "issuperset", strs("x1")),
+        call(s, "isdisjoint", strs("q")),
+        heap.contains(s, heap.str("x1")) ? heap.True : heap.False,
+        call(s, "__contains__", heap.str("zz")),
+        call(s, "__sizeof__"),
+      ].map((r) => heap.toJS(r)),
+    );
+    call(s, "discard", heap.str("x6"));
+    call(s, "remove", heap.str("x5"));
+    call(s, "difference_update", strs("x4"));
+    call(s, "intersection_update", strs("x1", "x2", "x3"));
+    got.push(listOf(h, s));
+    got.push(js(call(s, "pop")));
+    call(s, "symmetric_difference_update", strs("x9"));
+    call(s, "update", strs("x7"), strs("x8"));
+    got.push(listOf(h, s));
+    const c = call(s, "copy");
+    call(s, "clear");
+    got.push([listOf(h, s), listOf(h, c)]);
+    const f = heap.frozenset([heap.str("a"), heap.str("b")]);
+    got.push([call(f, "copy") === f, js(call(f, "union", strs("c"))), heap.hasattr(f, "add")]);
+    const errs: any[] = [];
+    for (const fn of [
+      () => call(s, "add"),
+      () => call(s, "add", heap.int(1), heap.int(2)),
+      () => call(s, "clear", heap.int(1)),
+      () => call(f, "copy", heap.int(1)),
+      () => heap.callKw(heap.getattr(s, "union"), [], { a: heap.int(1) }),
+      () => call(s, "remove", heap.str("nope")),
+      () => call(heap.set(), "pop"),
+    ]) {
+      try {
+        fn();
+      } catch (e) {
+        errs.push([(e as PyError).pytype, (e as PyError).message]);
+      }
+    }
+    got.push(errs);
+    expect(got).toEqual(expected);
   });
 });
