@@ -119,11 +119,12 @@ function write_guards(q: u32, nbytes: u32): void {
 
 // ---- which block is q? -----------------------------------------------------
 
-/** Is bp on pool's free list? (bounded walk; lists never exceed a pool's blocks) */
+/** Is bp on pool's free list? A bounded walk that stops at a link leaving the
+ *  pool (a corrupted list must not send us reading elsewhere). */
 function in_free_list(pool: u32, bp: u32): bool {
   let b = changetype<pool_header>(pool).freeblock;
   let guard = POOL_SIZE / 8;
-  while (b != 0 && guard-- != 0) {
+  while (b != 0 && guard-- != 0 && POOL_ADDR(b) == pool) {
     if (b == bp) return true;
     b = load<u32>(b);
   }

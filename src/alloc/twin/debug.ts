@@ -99,7 +99,7 @@ function in_free_list(m: Mem, pool: number, bp: number): boolean {
   const h = m.i32;
   let b = h[(pool >> 2) + POOL_FREEBLOCK_W];
   let guard = POOL_SIZE / 8;
-  while (b !== 0 && guard-- !== 0) {
+  while (b !== 0 && guard-- !== 0 && POOL_ADDR(b) === pool) {
     if (b === bp) return true;
     b = h[b >> 2];
   }
