@@ -634,6 +634,14 @@ export function insertdict(h: HeapState, mp: Ref, key: Ref, hash: number, value:
   if (ix === DKIX_EMPTY) {
     // Insert into a new slot.
     let keys = h.i32[(mp + DICT_KEYS) >> 2];
+    if (DK_IS_UNICODE(h, keys) && !is_exact_str(h, key)) {
+      // Not in 3.11: an __eq__ that emptied the dict during the lookup leaves
+      // Py_EMPTY_KEYS (a unicode table) here, and 3.11 then stores the non-str key in
+      // a unicode table whose hash it later reads from the key's str header (CPython
+      // 3.11.7 loses the key on the next resize). Make the table general first.
+      insertion_resize(h, mp, false);
+      keys = h.i32[(mp + DICT_KEYS) >> 2];
+    }
     h.i32[(keys + DK_VERSION) >> 2] = 0;
     if (h.i32[(keys + DK_USABLE) >> 2] <= 0) {
       insertion_resize(h, mp, true);
@@ -1017,6 +1025,11 @@ export function dict_setdefault(h: HeapState, d: Ref, key: Ref, deflt: Ref): Ref
   const ix = _Py_dict_lookup(h, d, key, hash);
   if (ix === DKIX_EMPTY) {
     let keys = h.i32[(d + DICT_KEYS) >> 2];
+    if (DK_IS_UNICODE(h, keys) && !is_exact_str(h, key)) {
+      // as in insertdict: a lookup restarted after the dict was emptied (not in 3.11)
+      insertion_resize(h, d, false);
+      keys = h.i32[(d + DICT_KEYS) >> 2];
+    }
     h.i32[(keys + DK_VERSION) >> 2] = 0;
     if (h.i32[(keys + DK_USABLE) >> 2] <= 0) {
       insertion_resize(h, d, true);

@@ -716,6 +716,52 @@ print(json.dumps(out))
     expect(h.alloc.getallocatedblocks()).toBe(base);
   });
 
+  test("an __eq__ that empties the dict during an insert: the non-str key lands in a general table", () => {
+    // CPython 3.11.7 stores the key in the unicode Py_EMPTY_KEYS-derived table and then
+    // loses it (`e2 in d` turns False after the next resize); this port makes the table
+    // general first, so the key stays findable.
+    const clearer: TypeSlots = new_type(h, h.T.type, {
+      name: "Clearer",
+      kind: K_OBJECT,
+      base: h.T.object,
+      basicsize: 16,
+      tp_dealloc: (hh, o) => object_free(hh, o, clearer),
+      proto: {
+        tp_hash: () => 42,
+        tp_richcompare: (hh, a, _b, op) => {
+          if (op === Py_EQ && hh.i32[(a + 8) >> 2] === 0) {
+            hh.i32[(a + 8) >> 2] = 1;
+            D.dict_clear(hh, hh.i32[(a + 12) >> 2]);
+          }
+          Py_INCREF(hh, hh.False);
+          return hh.False;
+        },
+      },
+    });
+    clearFreelists(h);
+    baseline = h.alloc.getallocatedblocks(); // the class lives as long as the heap
+    const mk = (target: Ref) => {
+      const o = object_alloc(h, clearer, 16);
+      h.i32[(o + 8) >> 2] = 0;
+      h.i32[(o + 12) >> 2] = target;
+      return o;
+    };
+    for (const viaSetdefault of [false, true]) {
+      const d = D.dict_new(h);
+      const e1 = mk(d);
+      D.dict_setitem(h, d, e1, h.smallInts[6]);
+      const e2 = mk(d);
+      if (viaSetdefault) D.dict_setdefault(h, d, e2, h.smallInts[7]);
+      else D.dict_setitem(h, d, e2, h.smallInts[7]);
+      expect(D.dict_len(h, d)).toBe(1);
+      expect(h.u8[h.i32[(d + DICT_KEYS) >> 2] + DK_KIND]).toBe(0); // DICT_KEYS_GENERAL
+      for (let i = 0; i < 8; i++) D.dict_setitem(h, d, h.smallInts[5 + i], h.None); // resizes
+      expect(D.dict_contains(h, d, e2)).toBe(true);
+      expect(toJS(h, D.dict_getitem(h, d, e2))).toBe(2);
+      for (const x of [d, e1, e2]) Py_DECREF(h, x);
+    }
+  });
+
   describe("managed dicts of instances (shared keys + inline values)", () => {
     let inst: TypeSlots;
     const keysOf = () => h.i32[(inst.ref + HT_CACHED_KEYS) >> 2];
