@@ -1,10 +1,12 @@
 // pymalloc's observable behaviours (../shared/reference/obmalloc.md section 8),
 // pinned for both twins. check() runs after the steps that change structure.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   BACKENDS, make, u8, poolOf, classOf, blockSize, POOL, ARENA, poolHeader, firstUsedPool, ringHead,
-  usableArenas, arenaAddresses, inArena,
+  usableArenas, arenaAddresses, inArena, i32,
 } from "./helpers";
+import { STATE_BASE } from "../../src/alloc/twin/constants";
+import { OBM_MAXARENAS } from "../../src/alloc/twin/layout";
 
 const BLOCKS_PER_ARENA_16 = 64 * Math.floor((POOL - 32) / 16); // 16,256 blocks of 16 bytes
 
@@ -283,6 +285,21 @@ describe.each(BACKENDS)("pymalloc (%s)", (backend) => {
     for (let i = 0; i < 40 * BLOCKS_PER_ARENA_16; i++) ps.push(a.malloc(16));
     expect(a.stats().arenasCurrent).toBe(40);
     expect(grows).toBeLessThanOrEqual(12); // x1.5 from 256 KiB to ~11 MiB, not one per arena
+    // the arena_object vector doubled from 16: 16 -> 32 -> 64 slots
+    expect(i32(a)[(STATE_BASE + OBM_MAXARENAS) >> 2]).toBe(64);
+    a.check();
+  });
+
+  it("an onGrow listener that throws cannot leave the allocator half-updated", async () => {
+    const a = await make(backend);
+    const spy = vi.spyOn(console, "error").mockImplementation(() => {});
+    a.onGrow(() => {
+      throw new Error("listener bug");
+    });
+    const p = a.malloc(3 * 1024 * 1024);
+    expect(p).not.toBe(0);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
     a.check();
   });
 });
