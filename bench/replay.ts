@@ -24,6 +24,7 @@ import {
   type Backend, type Ctx,
 } from "./lib/backends.js";
 import { pymallocWasm, pymallocLoop, pymallocTwin } from "./lib/pymalloc.js";
+import { privateCopies } from "./lib/loops.js";
 import { expectation, type Expectation } from "./lib/verify.js";
 import { buildNative, runNative, type NativeBuild, type NativeResult } from "./lib/native.js";
 import { derive, markdownTable, checkTargets, targetsMarkdown, type Row, type TraceHeader } from "./lib/report.js";
@@ -41,6 +42,8 @@ native pymalloc and to Pyodide's object allocator, peak memory vs peak live byte
   --runs N            timed runs per backend, each on a fresh allocator (default 5)
   --warmup N          untimed warm-up passes per backend before them (default 3)
   --settle MS         pause between the forced GC and each timed run (default 100; quick 0)
+  --shared-loops      one loop function per backend for all runs, instead of a private,
+                      primed copy per run (shows what megamorphic call sites cost)
   --backends LIST     comma-separated subset of: ${"ALL"}
   --records N         replay only the first N records of each trace
   --thing-records N   prefix replayed by @thi.ng/malloc (default 50000; it is O(live blocks) per call)
@@ -59,6 +62,7 @@ const { values: opt, positionals } = parseArgs({
     runs: { type: "string" },
     warmup: { type: "string" },
     settle: { type: "string" },
+    "shared-loops": { type: "boolean", default: false },
     backends: { type: "string" },
     records: { type: "string" },
     "thing-records": { type: "string" },
@@ -80,6 +84,7 @@ function posInt(name: string, v: string | undefined, dflt: number): number {
 const quick = opt.quick!;
 const runs = posInt("runs", opt.runs, quick ? 1 : 5);
 const warmups = posInt("warmup", opt.warmup, quick ? 2 : 3);
+privateCopies.enabled = !opt["shared-loops"];
 settle.ms = opt.settle === undefined ? (quick ? 0 : 100) : Number(opt.settle);
 const recordLimit = posInt("records", opt.records, quick ? 100_000 : Number.MAX_SAFE_INTEGER);
 const thingRecords = posInt("thing-records", opt["thing-records"], quick ? 5_000 : 50_000);
@@ -179,7 +184,7 @@ async function replayOne(path: string): Promise<TraceResult> {
     const n = b.records(total);
     results.set(b.key, {
       key: b.key, label: b.label, harness: b.key.startsWith("noop") ? null : b.harness,
-      records: n, total, runs: [], cpuRuns: [], peakBytes: null, peakLiveBytes: exp(n).peakLiveBytes,
+      records: n, total, runs: [], cpuRuns: [], faultRuns: [], peakBytes: null, peakLiveBytes: exp(n).peakLiveBytes,
       memoryNote: b.memory, extra: {},
     });
   }
@@ -197,6 +202,8 @@ async function replayOne(path: string): Promise<TraceResult> {
       if (timedRun) {
         row.runs.push(r.ns / row.records);
         row.cpuRuns!.push(r.cpuNs / row.records);
+        row.faultRuns!.push(r.faults);
+        if (r.optimized === false && privateCopies.enabled) row.unoptimizedRuns = (row.unoptimizedRuns ?? 0) + 1;
         row.peakBytes = row.peakBytes === null || r.peakBytes === null ? r.peakBytes : Math.max(row.peakBytes, r.peakBytes);
         row.verified = r.verified;
         if (r.extra) row.extra = r.extra;
@@ -223,15 +230,15 @@ async function replayOne(path: string): Promise<TraceResult> {
     try {
       // a prefix file is needed when --records cut the trace short
       nat = runNative(native, path, total, total === recordLimit, runs);
-      const nrow = (key: string, label: string, h: "native" | null, runsNs: number[], rssKib: number | null): Row => ({
-        key, label, harness: h, records: total, total, runs: runsNs, peakBytes: rssKib === null ? null : rssKib * 1024,
+      const nrow = (key: string, label: string, h: "native" | null, runsNs: number[], cpuNs: number[], faults: number | null, rssKib: number | null): Row => ({
+        key, label, harness: h, records: total, total, runs: runsNs, cpuRuns: cpuNs, faultRuns: faults === null ? [] : [faults], peakBytes: rssKib === null ? null : rssKib * 1024,
         peakLiveBytes: exp(total).peakLiveBytes, memoryNote: "peak RSS of the replaying process minus that of the `loop` process (not linear memory)",
         verified: key === "native-pymalloc" ? (nat!.pymalloc_verified ? "pymalloc_verified" : "NOT pymalloc") : "replay.c checks",
       });
       rows.push(
-        nrow("native-pymalloc", `native CPython ${nat.python} pymalloc (C loop)`, "native", nat.runs_ns_per_op_pymalloc, nat.peak_rss_kib_pymalloc),
-        nrow("native-glibc", `native glibc ${nat.glibc} malloc (C loop)`, "native", nat.runs_ns_per_op_glibc, nat.peak_rss_kib_glibc),
-        nrow("native-loop", "native loop (harness)", null, nat.runs_ns_per_op_loop, null),
+        nrow("native-pymalloc", `native CPython ${nat.python} pymalloc (C loop)`, "native", nat.runs_ns_per_op_pymalloc, nat.runs_cpu_ns_per_op_pymalloc, nat.minor_faults_pymalloc, nat.peak_rss_kib_pymalloc),
+        nrow("native-glibc", `native glibc ${nat.glibc} malloc (C loop)`, "native", nat.runs_ns_per_op_glibc, nat.runs_cpu_ns_per_op_glibc, nat.minor_faults_glibc, nat.peak_rss_kib_glibc),
+        nrow("native-loop", "native loop (harness)", null, nat.runs_ns_per_op_loop, nat.runs_cpu_ns_per_op_loop, null, null),
       );
     } catch (e) {
       log(`${name}: native replay failed: ${(e as Error).message}`);

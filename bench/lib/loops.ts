@@ -16,8 +16,18 @@
 // The bodies are deliberately copies, not one generic function: each backend
 // gets its own function, so the calls inside it have one kind of callee (wasm
 // export, class method) and the JIT's feedback for one backend never mixes with
-// another's. (Each timed run uses a fresh instance, so the callee *objects*
-// change between runs; measured in bench/README.md, that costs < 2 ns/op.)
+// another's. Going further, every timed run replays through a private copy of
+// its loop (privateCopy: compiled anew from the loop's own source), warmed up
+// on the very instance it then times (prime, with WARM_RECS): each run gets a
+// fresh allocator instance, and a call site that has seen the exports of two
+// instances is megamorphic, which costs ~5 ns per JS->wasm call in V8 11.3
+// (bench/README.md, "Monomorphic call sites"). A real program calls one
+// instance, so the bench keeps every call site monomorphic.
+//
+// Loops must therefore be self-contained: they use their parameters and
+// nothing else from their module.
+
+import { setFlagsFromString } from "node:v8";
 
 /** The four C-style calls of a wasm module, as raw exports (i32 in, i32 out). */
 export interface WasmMallocExports {
@@ -33,7 +43,7 @@ export function loopPymallocWasm(
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(memory.buffer);
+  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -59,7 +69,7 @@ export function loopTlsf(
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(memory.buffer);
+  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -87,7 +97,7 @@ export function loopPyodideObject(
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.PyObject_Malloc, calloc = ex.PyObject_Calloc, realloc = ex.PyObject_Realloc, free = ex.PyObject_Free;
-  let u8 = new Uint8Array(memory.buffer);
+  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -113,7 +123,7 @@ export function loopEmscriptenLibc(
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(memory.buffer);
+  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -144,7 +154,7 @@ export interface MethodAllocator {
 
 export function loopTwin(a: MethodAllocator, recs: Uint32Array, n: number, ptrs: Uint32Array): number {
   const memory = a.memory;
-  let u8 = new Uint8Array(memory.buffer);
+  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -198,10 +208,8 @@ export function loopThing(pool: ThingPool, recs: Uint32Array, n: number, ptrs: U
   return 0;
 }
 
-/** What the last loopNoop computed from its fake addresses (keeps the work observable). */
-export let noopSink = 0;
-
-/** No allocator: fake addresses, nothing written, as replay.c's `loop`. */
+/** No allocator: fake addresses, nothing written, as replay.c's `loop`. Returns a
+ *  value derived from the fake addresses (not a status), so nothing is dead code. */
 export function loopNoop(recs: Uint32Array, n: number, ptrs: Uint32Array): number {
   let next = 4096, sink = 0;
   for (let i = 0, j = 0; i < n; i++, j += 2) {
@@ -215,6 +223,61 @@ export function loopNoop(recs: Uint32Array, n: number, ptrs: Uint32Array): numbe
     next = (next + 16 + (size & ~15)) >>> 0;
     ptrs[id] = p;
   }
-  noopSink = sink ^ next;
-  return 0;
+  return (sink ^ next) >>> 0;
+}
+
+// ---------------------------------------------------------------------------
+// private copies and their warm-up
+
+let copies = 0;
+/** `--shared-loops` turns private copies off (to measure what they change). */
+export const privateCopies = { enabled: true };
+
+/** A private copy of a (self-contained) loop: compiled from its own source, so it
+ *  has its own JIT feedback. The source is made unique, because V8 caches
+ *  `new Function` compilations (and with them the feedback) by source text. */
+export function privateCopy<F extends (...args: never[]) => number>(loop: F): F {
+  if (!privateCopies.enabled) return loop;
+  copies++;
+  return new Function(`"use strict";\nreturn (${loop.toString()});\n// private copy ${copies}`)() as F;
+}
+
+/** Records of the warm-up trace: malloc 24, realloc to 40, free, calloc 16, free,
+ *  repeated. It runs every branch of a loop (the view refresh included) and
+ *  leaves the allocator as it found it, apart from the few pools those sizes
+ *  needed. Ids 0 and 1 only: the id array needs 2 entries. */
+const WARM_ROUNDS = 1_000;
+export const WARM_N = 5 * WARM_ROUNDS;
+export const WARM_RECS: Uint32Array = (() => {
+  const r = new Uint32Array(2 * WARM_N);
+  const round = [0, 24, (2 << 30) >>> 0, 40, (3 << 30) >>> 0, 40, (1 | (1 << 30)) >>> 0, 16, (1 | (3 << 30)) >>> 0, 16];
+  for (let k = 0; k < WARM_ROUNDS; k++) r.set(round, 10 * k);
+  return r;
+})();
+
+/** Runs `call` (which calls `loop`) on pieces of the warm-up trace: many short
+ *  calls, so that V8 optimises the whole function (not only its loop, by
+ *  on-stack replacement) with the feedback of this instance only. Returns
+ *  whether `loop` is then optimised by TurboFan. `statusIsSink`: the loop's
+ *  return value is not a status (loopNoop). */
+export function prime(
+  loop: unknown, call: (recs: Uint32Array, n: number, ptrs: Uint32Array) => number,
+  statusIsSink = false, calls = 300,
+): boolean {
+  const ptrs = new Uint32Array(2);
+  const piece = 500; // 100 rounds: ends with both ids freed
+  for (let k = 0; k < calls; k++) {
+    const off = (k * piece) % WARM_N;
+    const status = call(WARM_RECS.subarray(2 * off, 2 * (off + piece)), piece, ptrs);
+    if (status !== 0 && !statusIsSink) throw new Error(`warm-up replay failed at record ${status - 1}`);
+  }
+  return isTurboFanned(loop);
+}
+
+setFlagsFromString("--allow-natives-syntax");
+const optimizationStatus = new Function("f", "return %GetOptimizationStatus(f)") as (f: unknown) => number;
+
+/** Is `f` optimised by TurboFan (V8's %GetOptimizationStatus, bit 6)? */
+export function isTurboFanned(f: unknown): boolean {
+  return (optimizationStatus(f) & (1 << 6)) !== 0;
 }

@@ -49,6 +49,11 @@ export interface NativeResult {
   runs_ns_per_op_pymalloc: number[];
   runs_ns_per_op_glibc: number[];
   runs_ns_per_op_loop: number[];
+  runs_cpu_ns_per_op_pymalloc: number[];
+  runs_cpu_ns_per_op_glibc: number[];
+  runs_cpu_ns_per_op_loop: number[];
+  minor_faults_pymalloc: number;
+  minor_faults_glibc: number;
   cpu_ns_per_op_pymalloc: number;
   cpu_ns_per_op_glibc: number;
   cpu_ns_per_op_loop: number;

@@ -13,12 +13,16 @@ export interface Row {
   /** ns/op of every timed run */
   runs: number[];
   cpuRuns?: number[];
+  /** minor page faults during each timed run */
+  faultRuns?: number[];
   /** peak memory attributed to the allocator, bytes */
   peakBytes: number | null;
   /** peak live bytes of the replayed records (the prefix if any) */
   peakLiveBytes: number;
   memoryNote?: string;
   verified?: string;
+  /** timed runs whose JS loop was not TurboFan-optimised when the clock started */
+  unoptimizedRuns?: number;
   error?: string;
   extra?: Record<string, unknown>;
 }
@@ -44,6 +48,8 @@ export interface Derived {
   median: number | null;
   min: number | null;
   max: number | null;
+  cpu: number | null;
+  faults: number | null;
   net: number | null;
   vsNative: number | null;
   vsNativeNet: number | null;
@@ -75,6 +81,8 @@ export function derive(rows: Row[]): Map<string, Derived> {
     out.set(r.key, {
       key: r.key,
       median: s?.median ?? null, min: s?.min ?? null, max: s?.max ?? null,
+      cpu: ok(r) && r.cpuRuns?.length ? stats(r.cpuRuns).median : null,
+      faults: ok(r) && r.faultRuns?.length ? stats(r.faultRuns).median : null,
       net: n,
       vsNative: s && natMed ? s.median / natMed : null,
       vsNativeNet: n !== null && natNet ? n / natNet : null,
@@ -101,7 +109,7 @@ export interface TraceHeader {
 }
 
 export function markdownTable(rows: Row[], d: Map<string, Derived>): string {
-  const head = ["backend", "records", "ns/op median", "min–max", "− harness", "× native pymalloc", "(net)", "× Pyodide obj", "(net)", "peak mem MiB", "× peak live"];
+  const head = ["backend", "records", "ns/op median", "min–max", "CPU ns/op", "− harness", "× native pymalloc", "(net)", "× Pyodide obj", "(net)", "page faults", "peak mem MiB", "× peak live"];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
   const notes: string[] = [];
   const mark = (text: string) => {
@@ -113,14 +121,15 @@ export function markdownTable(rows: Row[], d: Map<string, Derived>): string {
     const x = d.get(r.key)!;
     let label = r.label;
     if (r.error) {
-      lines.push(`| ${label} | – | FAILED ${mark(`${r.label}: ${r.error}`)} | | | | | | | | |`);
+      lines.push(`| ${label} | – | FAILED ${mark(`${r.label}: ${r.error}`)} |${" |".repeat(head.length - 3)}`);
       continue;
     }
     let recs = int(r.records);
     if (r.records < r.total) recs += ` ${mark(`${r.label} replays only the first ${int(r.records)} of ${int(r.total)} records (its ns/op and memory are for that prefix; ratios compare it with full-trace rows)`)}`;
+    if (r.unoptimizedRuns) label += ` ${mark(`${r.label}: in ${r.unoptimizedRuns} of ${r.runs.length} runs the JS loop was not yet optimised by TurboFan when timing started`)}`;
     let mem = mib(r.peakBytes);
     if (r.memoryNote && r.peakBytes !== null) mem += ` ${mark(`${r.label}: ${r.memoryNote}`)}`;
-    lines.push(`| ${label} | ${recs} | ${f(x.median, 2)} | ${f(x.min, 1)}–${f(x.max, 1)} | ${f(x.net, 2)} | ${times(x.vsNative)} | ${times(x.vsNativeNet)} | ${times(x.vsPyodide)} | ${times(x.vsPyodideNet)} | ${mem} | ${times(x.memRatio)} |`);
+    lines.push(`| ${label} | ${recs} | ${f(x.median, 2)} | ${f(x.min, 1)}–${f(x.max, 1)} | ${f(x.cpu, 1)} | ${f(x.net, 2)} | ${times(x.vsNative)} | ${times(x.vsNativeNet)} | ${times(x.vsPyodide)} | ${times(x.vsPyodideNet)} | ${x.faults === null ? "–" : int(x.faults)} | ${mem} | ${times(x.memRatio)} |`);
   }
   if (notes.length) lines.push("", ...notes.map((n, i) => `[${i + 1}] ${n}`));
   return lines.join("\n");
