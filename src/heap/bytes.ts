@@ -7,14 +7,15 @@
 
 import { BYTES_SHASH, BYTES_SVAL, OB_SIZE } from "./layout.js";
 import { fnv } from "./hash.js";
-import { object_alloc, object_free } from "./object.js";
+import { gc_alloc, object_alloc, object_free } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
 
 /** A new bytes object of type `t` with room for n bytes (filled by the caller). */
 export function bytes_new_raw(h: HeapState, t: TypeSlots, n: number): Ref {
-  const op = object_alloc(h, t, BYTES_SVAL + n + 1);
+  // a bytes subclass's instances carry the class's pre-header (see long_new_raw)
+  const op = t.heaptype ? gc_alloc(h, t, BYTES_SVAL + n + 1) : object_alloc(h, t, BYTES_SVAL + n + 1);
   const i32 = h.i32;
   i32[(op + OB_SIZE) >> 2] = n;
   i32[(op + BYTES_SHASH) >> 2] = -1;

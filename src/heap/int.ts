@@ -12,7 +12,7 @@
 import { LONG_DIGITS, OB_SIZE, PyLong_BASE, PyLong_MASK, PyLong_SHIFT } from "./layout.js";
 import { memoryError } from "./errors.js";
 import { PyHASH_BITS, PyHASH_MODULUS } from "./hash.js";
-import { object_alloc, object_free } from "./object.js";
+import { gc_alloc, object_alloc, object_free } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
@@ -27,6 +27,9 @@ export function long_alloc_size(ndigits: number): number {
 
 /** _PyLong_New for type `t` (int, bool or an int subclass): digits left for the caller. */
 export function long_new_raw(h: HeapState, t: TypeSlots, ndigits: number): Ref {
+  // an int subclass's instances carry the class's pre-header (GC head, managed-dict
+  // words), which object_free releases with them: allocate it (zeroed) here too
+  if (t.heaptype) return gc_alloc(h, t, long_alloc_size(ndigits));
   return object_alloc(h, t, long_alloc_size(ndigits));
 }
 

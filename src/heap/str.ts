@@ -34,7 +34,7 @@ import {
   STR_WSTR_LENGTH,
 } from "./layout.js";
 import { fnv } from "./hash.js";
-import { object_alloc, object_free } from "./object.js";
+import { gc_alloc, object_alloc, object_free } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
@@ -81,7 +81,9 @@ export function unicode_new_raw(h: HeapState, t: TypeSlots, length: number, maxc
   const ascii = maxchar < 128;
   const kind = kind_for(maxchar);
   const head = ascii ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT;
-  const op = object_alloc(h, t, head + (length + 1) * kind);
+  // a str subclass's instances carry the class's pre-header (see long_new_raw)
+  const size = head + (length + 1) * kind;
+  const op = t.heaptype ? gc_alloc(h, t, size) : object_alloc(h, t, size);
   const i32 = h.i32;
   i32[(op + STR_LENGTH) >> 2] = length;
   i32[(op + STR_HASH) >> 2] = -1;
