@@ -3,7 +3,7 @@
 // Ports, from CPython 3.11 Objects/typeobject.c: type_new's layout decisions
 // (__slots__ members after the base's fields; a managed dict when the base has no
 // dict and no item size; a weakref list when the base has none and no item size;
-// GC when the base has it or fields were added), the class dict's contents
+// GC for every class unless spec.gc is false over a non-GC base), the class dict's contents
 // (__module__, __doc__, __dict__/__weakref__ getset descriptors, one member
 // descriptor per slot, the methods), tp_mro and tp_bases tuples, ht_cached_keys,
 // the rule that defining __eq__ without __hash__ sets __hash__ = None,
@@ -148,7 +148,10 @@ export function define_class(h: HeapState, name: string, spec: ClassSpec): Ref {
     weaklistoffset = slotoffset;
     slotoffset += 4;
   }
-  const isGC = wantGC && (base.isGC || slotoffset > base.basicsize || dictoffset === -1);
+  // type_new_alloc (3.11): "All heap types need GC, since we can create a reference
+  // cycle by storing an instance on one of its parents" -- `__slots__ = ()` included;
+  // only an explicit `gc: false` (over a non-GC base) makes a class without GC
+  const isGC = wantGC;
   const inheritedFlags = h.i32[(base.ref + TP_FLAGS) >> 2] & 0x3f000000; // *_SUBCLASS flags
   const t = new_type(h, h.T.type, {
     name,
