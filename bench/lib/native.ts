@@ -7,7 +7,7 @@
 // it happens in a fresh fork()ed child (see its README); it prints one JSON
 // object per trace with pymalloc, glibc and `loop` (harness) ns/op.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
@@ -27,7 +27,10 @@ export function buildNative(srcDir: string, outDir: string): NativeBuild {
   for (const f of FILES) {
     const from = join(srcDir, f), to = join(outDir, f);
     const text = readFileSync(from);
-    if (!existsSync(to) || !readFileSync(to).equals(text)) copyFileSync(from, to);
+    if (!existsSync(to) || !readFileSync(to).equals(text)) {
+      if (existsSync(to)) chmodSync(to, 0o644); // the anchor's files are read-only
+      writeFileSync(to, text, { mode: 0o644 });
+    }
   }
   const make = spawnSync("make", ["replay"], { cwd: outDir, encoding: "utf8" });
   if (make.error) throw new Error(`make: ${make.error.message}`);
@@ -77,6 +80,7 @@ export function runNative(b: NativeBuild, tracePath: string, records: number, pr
     writeFileSync(path, out);
   }
   const r = spawnSync(b.bin, ["-n", String(runs), path], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (prefix) rmSync(path, { force: true });
   if (r.error) throw new Error(`${b.bin}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`native replay exited with ${r.status}: ${r.stderr.trim()}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
