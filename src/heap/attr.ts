@@ -21,7 +21,7 @@ import { PyError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
 import { K_DESCR, K_FUNCTION, K_TYPE, type TypeSlots } from "./typeslots.js";
 import { slots_of, slots_of_type } from "./typeobject.js";
-import { intern_js } from "./str.js";
+import { intern_js, name_key } from "./str.js";
 import { Py_DECREF, Py_XDECREF } from "./refcount.js";
 import { builtin_method_new, method_new } from "./function.js";
 import { DESCR_GETSET_DICT, DESCR_GETSET_WEAKREF, DESCR_MEMBER, descr_offset, descr_which } from "./descr.js";
@@ -46,8 +46,8 @@ export function type_lookup(h: HeapState, t: TypeSlots, name: string): Ref {
   const cached = t.lookupCache.get(name);
   if (cached !== undefined) return cached;
   let found: Ref = 0;
-  const key = h.interned.get(name);
-  if (key !== undefined) {
+  const key = name_key(h, name);
+  if (key !== 0) {
     const mro = t.mro;
     for (let i = 0; i < mro.length; i++) {
       const b = mro[i];
@@ -121,8 +121,8 @@ export function instance_dict(h: HeapState, obj: Ref, t: TypeSlots): Ref {
 
 /** An attribute from the instance's own storage (borrowed), or 0. */
 function instance_attr(h: HeapState, obj: Ref, t: TypeSlots, name: string): Ref {
-  const key = h.interned.get(name);
-  if (key === undefined) return 0;
+  const key = name_key(h, name);
+  if (key === 0) return 0;
   if (t.dictoffset === -1) return instance_getattr_dict(h, obj, key);
   if (t.dictoffset > 0) {
     const d = h.i32[(obj + t.dictoffset) >> 2];
@@ -274,8 +274,8 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
   if (t.dictoffset > 0) {
     let d = h.i32[(obj + t.dictoffset) >> 2];
     if (value === 0) {
-      const key = h.interned.get(name);
-      if (d === 0 || key === undefined || dict_getitem(h, d, key) === 0) throw no_attribute(t, name);
+      const key = name_key(h, name);
+      if (d === 0 || key === 0 || dict_getitem(h, d, key) === 0) throw no_attribute(t, name);
       dict_delitem(h, d, key);
       return;
     }

@@ -246,3 +246,62 @@ export const DESCR_NAME = 12; // str Ref
 export const DESCR_OFFSET = 16; // member offset for slot members; 0 for getsets
 export const DESCR_WHICH = 20; // descriptor kind, see heap/descr.ts
 export const SIZEOF_DESCR = 24;
+
+// ---- sequence iterators: listiterobject / tupleiterobject / unicodeiterobject ----
+export const ITER_INDEX = 8;
+export const ITER_SEQ = 12; // the sequence (owned), 0 once exhausted
+export const SIZEOF_SEQITER = 16;
+
+// ---- weak references: PyWeakReference (Include/cpython/weakrefobject.h, 3.11) ----
+// ref, proxy and callable proxy share this struct; 32 bytes on wasm32 as in Pyodide.
+export const WR_OBJECT = 8; // the referent (borrowed), or None once cleared
+export const WR_CALLBACK = 12; // owned callback, or 0
+export const WR_HASH = 16; // cached hash, -1 until first computed
+export const WR_PREV = 20; // previous weakref in the referent's list, or 0
+export const WR_NEXT = 24; // next weakref in the referent's list, or 0
+export const WR_VECTORCALL = 28; // weakref_vectorcall in CPython; always 0 here
+export const SIZEOF_WEAKREF = 32;
+// weakref.KeyedRef (`__slots__ = "key",` after the ref struct)
+export const KEYEDREF_KEY = 32;
+export const SIZEOF_KEYEDREF = 36;
+// weakref.WeakMethod (`__slots__ = "_func_ref", "_meth_type", "_alive", "__weakref__"`;
+// type_new lays slots out in sorted order, __weakref__ last)
+export const WM_ALIVE = 32; // a bool Ref (owned)
+export const WM_FUNC_REF = 36;
+export const WM_METH_TYPE = 40;
+export const WM_WEAKLIST = 44;
+export const SIZEOF_WEAKMETHOD = 48;
+// weakref.finalize (`__slots__ = ()`: just the object head) and finalize._Info
+export const SIZEOF_FINALIZE = 8;
+// (_Info's slots in sorted order: args, atexit, func, index, kwargs, weakref)
+export const FINFO_ARGS = 8; // tuple
+export const FINFO_ATEXIT = 12; // bool
+export const FINFO_FUNC = 16;
+export const FINFO_INDEX = 20; // int
+export const FINFO_KWARGS = 24; // dict or None
+export const FINFO_WEAKREF = 28;
+export const SIZEOF_FINFO = 32;
+// WeakSet / WeakKeyDictionary / WeakValueDictionary: the instance attributes of
+// _weakrefset.py / weakref.py as fixed fields
+export const WC_DATA = 8; // set of refs, or dict
+export const WC_REMOVE = 12; // the `_remove` / `remove` function
+export const WC_PENDING = 16; // list: _pending_removals
+export const WC_ITERATING = 20; // set: _iterating (the active _IterationGuards)
+export const WC_WEAKLIST = 24;
+export const WC_DIRTY_LEN = 28; // WeakKeyDictionary._dirty_len (0/1, not an object)
+export const SIZEOF_WEAKCONTAINER = 32;
+// _weakrefset._IterationGuard
+export const GUARD_WEAKCONTAINER = 8; // ref to the container (owned)
+export const GUARD_WEAKLIST = 12;
+export const SIZEOF_GUARD = 16;
+// the generators of the weak containers (__iter__, keys, values, items, ...)
+export const WGEN_CONTAINER = 8; // `self` (owned), 0 once closed
+export const WGEN_GUARD = 12; // the entered _IterationGuard (owned) or 0
+export const WGEN_ITER = 16; // iterator over `data` (owned) or 0
+export const WGEN_LOCAL1 = 20; // frame locals kept alive between steps (owned or 0)
+export const WGEN_LOCAL2 = 24;
+export const WGEN_LOCAL3 = 28;
+export const WGEN_STATE = 32; // 0 created, 1 suspended, 2 finished
+export const WGEN_WHAT = 36; // which generator function (see src/weakref/containers.ts)
+export const WGEN_WEAKLIST = 40;
+export const SIZEOF_WGEN = 44;

@@ -158,6 +158,21 @@ export function str_literal(h: HeapState, s: string): Ref {
   return unicode_from_js(h, h.T.str, s);
 }
 
+/**
+ * The canonical str object for a name if one exists (borrowed), else 0: the
+ * interned string, or the ""/one-Latin-1-character singleton. Attribute names
+ * stored in class dicts and instances are always canonical, so a name without
+ * one cannot be stored anywhere.
+ */
+export function name_key(h: HeapState, name: string): Ref {
+  if (name.length <= 1) {
+    if (name.length === 0) return h.emptyStr;
+    const c = name.charCodeAt(0);
+    if (c < 256) return h.latin1[c];
+  }
+  return h.interned.get(name) ?? 0;
+}
+
 /** A one-code-point str (the Latin-1 singletons below 256): new reference. */
 export function str_from_codepoint(h: HeapState, c: number): Ref {
   if (c < 256) {
