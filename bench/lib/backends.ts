@@ -211,7 +211,7 @@ export const tlsfLoop: Backend = {
   key: "tlsf-loop",
   label: "AssemblyScript TLSF, loop in wasm",
   harness: "wasm",
-  memory: "linear memory at the end minus the trace and id buffers",
+  memory: "linear memory at the end minus the trace and id buffers (which enlarge TLSF's doubling steps)",
   records: (t) => t,
   async init() { await ensureTlsf(); return null; },
   async run({ recs, n, exp }) {

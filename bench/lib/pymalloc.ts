@@ -69,7 +69,7 @@ export const pymallocLoop: Backend = {
   key: "wasm-loop",
   label: "pymalloc wasm, loop in wasm",
   harness: "wasm",
-  memory: "linear memory at the end minus the trace and id buffers",
+  memory: "linear memory at the end minus the trace and id buffers; they share the heap and enlarge every growth step after them, so this overstates the allocator's own need (the from-JS row has no buffers in linear memory)",
   records: (t) => t,
   init: () => load("wasm"),
   async run({ recs, n, exp }) {
