@@ -230,6 +230,7 @@ function builtin_new(h: HeapState, t: TypeSlots, base: TypeSlots, args: Ref[], k
       return op;
     }
   }
+  if (base.proto.tp_new !== undefined) return base.proto.tp_new(h, t, args, kwargs);
   throw new PyError("TypeError", `cannot create '${t.name}' instances`);
 }
 
@@ -286,7 +287,7 @@ export function type_call(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Recor
   }
   const base = solid_base(t);
   const init = t.heaptype ? t.special.get("__init__") : undefined;
-  const op = builtin_new(h, t, base, t.heaptype && base.kind !== K_INT && base.kind !== K_STR && base.kind !== K_TUPLE && base.kind !== K_FLOAT && base.kind !== K_BYTES ? [] : args, kwargs);
+  const op = builtin_new(h, t, base, t.heaptype && base.kind !== K_INT && base.kind !== K_STR && base.kind !== K_TUPLE && base.kind !== K_FLOAT && base.kind !== K_BYTES && base.proto.tp_new === undefined ? [] : args, kwargs);
   try {
     if (init !== undefined && init !== h.None) {
       const r = call_object(h, init, [op, ...args], kwargs);

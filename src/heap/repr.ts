@@ -136,6 +136,7 @@ export function PyObject_Str(h: HeapState, o: Ref): string {
     if (m !== undefined) return call_str_method(h, m, o, "__str__");
   }
   if (t.kind === K_STR) return unicode_to_js(h, o);
+  if (t.proto.tp_str !== undefined) return t.proto.tp_str(h, o);
   return PyObject_Repr(h, o);
 }
 

@@ -111,7 +111,8 @@ export function new_type(h: HeapState, metatype: TypeSlots | null, spec: TypeSpe
     tp_dealloc: spec.tp_dealloc,
     tp_traverse: spec.tp_traverse ?? null,
     tp_clear: spec.tp_clear ?? null,
-    proto: spec.proto ?? {},
+    // inherit_slots: a type without protocol slots of its own takes its base's
+    proto: spec.proto ?? (spec.base !== null ? { ...spec.base.proto } : {}),
   };
   slots.mro = [slots, ...(spec.base ? spec.base.mro : [])];
   for (let i = 1; i < slots.mro.length; i++) slots.mro[i].subclasses.push(slots);

@@ -100,7 +100,15 @@ export const Py_GT = 4;
 export const Py_GE = 5;
 
 export interface ProtocolSlots {
+  /**
+   * tp_new of a builtin type implemented outside construct.ts (weakref types,
+   * finalize, weak containers): allocate an instance of `t` (the type or a class
+   * derived from it) from all the call's arguments; new reference.
+   */
+  tp_new?: (h: HeapState, t: TypeSlots, args: Ref[], kwargs: Record<string, Ref> | null) => Ref;
   tp_repr?: (h: HeapState, o: Ref) => string;
+  /** str(o) when it differs from repr(o) (weakref proxies forward it) */
+  tp_str?: (h: HeapState, o: Ref) => string;
   tp_hash?: (h: HeapState, o: Ref) => number;
   /** returns an owned Ref: a bool, or NotImplemented */
   tp_richcompare?: (h: HeapState, a: Ref, b: Ref, op: number) => Ref;
