@@ -36,12 +36,21 @@ export function js_result(h: HeapState, r: unknown): Ref {
 /** Invoke a JS function with borrowed args; exceptions become PyError. */
 export function call_js(h: HeapState, fn: (...a: never[]) => unknown, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
   let r: unknown;
+  // The references a JS function creates belong to it (the one it returns is handed
+  // to the caller): a heap.scope() that encloses the call must not record them, or it
+  // would release them a second time. The function runs behind a barrier scope that
+  // is dropped, not released.
+  const scopes = h.scopes;
+  const depth = scopes.length;
+  if (depth !== 0) scopes.push([]);
   try {
     r = kwargs !== null && Object.keys(kwargs).length > 0
       ? (fn as (...a: unknown[]) => unknown)(...args, kwargs)
       : (fn as (...a: unknown[]) => unknown)(...args);
   } catch (e) {
     throw toPyError(e);
+  } finally {
+    if (depth !== 0) scopes.length = depth;
   }
   return js_result(h, r);
 }
