@@ -52,7 +52,8 @@ export function hash_double(v: number, identity: number): number {
     return v > 0 ? PyHASH_INF : -PyHASH_INF;
   }
   // integral values inside the modulus hash to themselves, as the loop would give
-  if (Number.isInteger(v) && v > -PyHASH_MODULUS && v < PyHASH_MODULUS) return v === -1 ? -2 : v;
+  // (`| 0` turns -0.0 into the int 0: hash(-0.0) == 0)
+  if (Number.isInteger(v) && v > -PyHASH_MODULUS && v < PyHASH_MODULUS) return v === -1 ? -2 : v | 0;
   // m, e = frexp(v)
   let m = Math.abs(v);
   let e = 0;
