@@ -301,6 +301,37 @@ print(json.dumps(r))`);
       heap.decref(outside);
     }));
 
+  it("heap.scope does not record the references of JS functions the heap calls inside it", () =>
+    withHeap(backend, (heap, leak) => {
+      // __init__ releases what it creates, __hash__ returns an owned Ref: with a scope
+      // around the calls, recording them there would release them a second time
+      const K = heap.defineClass("K", {
+        methods: {
+          __init__: (self) => {
+            const x = heap.int(10 ** 6);
+            heap.setattr(self, "x", x);
+            heap.decref(x);
+          },
+          __hash__: () => heap.int(2n ** 40n),
+          __repr__: (self) => heap.scope(() => heap.str(`K(${heap.repr(heap.getattr(self, "x"))})`)),
+        },
+      });
+      leak.rebase();
+      const f = heap.function((a) => heap.list([a]), "f");
+      const r = heap.scope(() => {
+        const k = heap.new(K);
+        expect(heap.hash(k)).toBe(512);
+        expect(heap.repr(heap.list([k]))).toBe("[K(1000000)]");
+        const l = heap.call(f, k);
+        expect(heap.refcnt(l)).toBe(1);
+        return heap.getattr(k, "x");
+      });
+      expect(heap.toJS(r)).toBe(10 ** 6);
+      expect(heap.refcnt(r)).toBe(1);
+      heap.decref(r);
+      heap.decref(f);
+    }));
+
   it("containers own what they store and release it when they die", () =>
     withHeap(backend, (heap) => {
       const x = heap.str("payload string");
