@@ -3,7 +3,8 @@
 // Ports, from CPython 3.11:
 //   Objects/object.c      _PyObject_Init, PyObject_Free use
 //   Modules/gcmodule.c    gc_alloc / _PyObject_GC_New, _PyObject_GC_Link,
-//                         PyObject_GC_Track / UnTrack, PyObject_GC_Del
+//                         PyObject_GC_Del (the GC lists and PyObject_GC_Track /
+//                         UnTrack are in gclist.ts, re-exported here)
 //   Objects/typeobject.c  _PyType_PreHeaderSize
 //
 // Invariants:
@@ -25,8 +26,6 @@ import {
   MANAGED_VALUES,
   OB_REFCNT,
   OB_TYPE,
-  PREV_MASK,
-  PREV_MASK_FINALIZED,
   SIZEOF_GC_HEAD,
   Py_TPFLAGS_HAVE_GC,
   Py_TPFLAGS_HEAPTYPE,
@@ -34,6 +33,7 @@ import {
   TP_KIND,
 } from "./layout.js";
 import { memoryError } from "./errors.js";
+import { gc_list_remove } from "./gclist.js";
 import type { HeapState, Ref } from "./state.js";
 import { K_TYPE, type TypeSlots } from "./typeslots.js";
 
@@ -129,60 +129,17 @@ export function object_free(h: HeapState, op: Ref, t: TypeSlots): void {
   h.alloc.free(op - t.presize);
 }
 
-// ---- GC lists (doubly linked through PyGC_Head, heads are PyGC_Head blocks) ----
-
-/** gc_list_init: an empty list is a head pointing at itself. */
-export function gc_list_init(h: HeapState, head: number): void {
-  const i32 = h.i32;
-  i32[(head + GC_NEXT) >> 2] = head;
-  i32[(head + GC_PREV) >> 2] = head;
-}
-
-/** gc_list_append: link `node` (a PyGC_Head address) at the tail of `list`, keeping its flag bits. */
-export function gc_list_append(h: HeapState, node: number, list: number): void {
-  const i32 = h.i32;
-  const last = i32[(list + GC_PREV) >> 2] & PREV_MASK;
-  // last <-> node
-  i32[(last + GC_NEXT) >> 2] = node;
-  i32[(node + GC_PREV) >> 2] = last | (i32[(node + GC_PREV) >> 2] & ~PREV_MASK);
-  // node <-> list
-  i32[(node + GC_NEXT) >> 2] = list;
-  i32[(list + GC_PREV) >> 2] = node | (i32[(list + GC_PREV) >> 2] & ~PREV_MASK);
-}
-
-/** gc_list_remove: unlink `node` and mark it untracked (_gc_next = 0), keeping FINALIZED. */
-export function gc_list_remove(h: HeapState, node: number): void {
-  const i32 = h.i32;
-  const prevWord = i32[(node + GC_PREV) >> 2];
-  const prev = prevWord & PREV_MASK;
-  const next = i32[(node + GC_NEXT) >> 2] & ~1;
-  i32[(prev + GC_NEXT) >> 2] = next | (i32[(prev + GC_NEXT) >> 2] & 1);
-  i32[(next + GC_PREV) >> 2] = prev | (i32[(next + GC_PREV) >> 2] & ~PREV_MASK);
-  i32[(node + GC_NEXT) >> 2] = 0;
-  i32[(node + GC_PREV) >> 2] = prevWord & PREV_MASK_FINALIZED;
-}
-
-/** PyObject_GC_Track: append to generation 0. The object must be untracked. */
-export function gc_track(h: HeapState, op: Ref): void {
-  gc_list_append(h, op + GC_HEAD_OFFSET, h.gc.heads[0]);
-}
-
-/** PyObject_GC_UnTrack: unlink if tracked (safe to call twice). */
-export function gc_untrack(h: HeapState, op: Ref): void {
-  if (h.i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
-}
-
-export function gc_is_tracked(h: HeapState, op: Ref): boolean {
-  return h.i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0;
-}
-
-export function gc_is_finalized(h: HeapState, op: Ref): boolean {
-  return (h.i32[(op + GC_HEAD_OFFSET + GC_PREV) >> 2] & PREV_MASK_FINALIZED) !== 0;
-}
-
-export function gc_set_finalized(h: HeapState, op: Ref): void {
-  h.i32[(op + GC_HEAD_OFFSET + GC_PREV) >> 2] |= PREV_MASK_FINALIZED;
-}
+// ---- GC lists and tracking: see gclist.ts (re-exported for the type modules) ----
+export {
+  gc_is_finalized,
+  gc_is_tracked,
+  gc_list_append,
+  gc_list_init,
+  gc_list_remove,
+  gc_set_finalized,
+  gc_track,
+  gc_untrack,
+} from "./gclist.js";
 
 /**
  * PyObject_IS_GC: the type supports GC and, for type objects, the object is a
