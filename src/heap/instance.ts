@@ -199,8 +199,10 @@ export function subtype_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg:
     const d = h.i32[(op + t.dictoffset) >> 2];
     if (d !== 0) visit(h, d, arg);
   }
-  if (b.tp_traverse === null) visit(h, h.i32[(op + OB_TYPE) >> 2], arg);
-  else b.tp_traverse(h, op, visit, arg);
+  // a heap type's instances hold a reference to it: visit it before the base's
+  // traverse (which, being a static type's, never visits the type)
+  visit(h, h.i32[(op + OB_TYPE) >> 2], arg);
+  if (b.tp_traverse !== null) b.tp_traverse(h, op, visit, arg);
 }
 
 /** subtype_clear: slots, then the instance dict / inline values, then the base's tp_clear. */
