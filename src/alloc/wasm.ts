@@ -1,17 +1,21 @@
 // === The wasm backend: instantiate build/pymalloc.wasm and wrap its ABI ===
 //
 // Layer: the JS side of the module boundary (assembly/README.md documents the
-// ABI). The ONLY file that instantiates the module. It uses plain
-// WebAssembly.instantiate: the module's exports are plain numbers in and out, so
-// @assemblyscript/loader (deprecated upstream since AS 0.20) would add nothing;
-// if a loader is ever wanted, it goes here and nowhere else.
+// ABI). The ONLY file that instantiates the module and the only user of
+// @assemblyscript/loader, which upstream marks deprecated (AS 0.20): it is kept
+// behind this file so that replacing it touches nothing else. What it gives us:
+// env.abort/env.trace that decode AssemblyScript strings (assertion messages of
+// the debug build). The loader wraps every exported function in an
+// argument-count shim; the hot exports are taken from `.original`, so malloc and
+// free cost one JS->wasm call.
 //
 // Imports given to the module: env.grew (called by assembly/arena_source.ts
-// right after memory.grow: refresh views, run onGrow listeners) and env.abort
-// (only reachable in the debug build, which keeps assertions).
+// right after memory.grow: refresh views, run onGrow listeners); env.abort comes
+// from the loader.
 //
 // Never touches: allocator state (wasm owns it; introspection reads it).
 
+import { instantiate, type Imports } from "@assemblyscript/loader";
 import { loadPymallocWasm } from "./wasm_bytes";
 import { buildAllocator, type GrowListener, type PymallocAllocator } from "./allocator";
 import { growListeners } from "./twin/arena_source";
@@ -48,17 +52,20 @@ export async function createWasmAllocator(debug: boolean, maxMemory: number): Pr
   const module = await compilePymalloc();
   const listeners: GrowListener[] = [];
   let memory: WebAssembly.Memory | undefined;
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      grew(): void {
-        if (memory !== undefined) growListeners(listeners, memory.buffer);
-      },
-      abort(_msg: number, _file: number, line: number, col: number): never {
-        throw new Error(`pymalloc wasm: assertion failed at line ${line}:${col}`);
-      },
+  const env = {
+    grew(): void {
+      if (memory !== undefined) growListeners(listeners, memory.buffer);
     },
-  });
-  const ex = instance.exports as unknown as PymallocExports & Record<string, unknown>;
+  };
+  const { exports: wrapped } = await instantiate<Record<string, unknown>>(module, { env } as Imports);
+  // the loader's argument-count wrappers carry the raw export as `.original`
+  const plain: Record<string, unknown> = {};
+  for (const name of Object.keys(wrapped)) {
+    const f = (wrapped as Record<string, unknown>)[name];
+    const original = typeof f === "function" ? (f as { original?: unknown }).original : undefined;
+    plain[name] = original ?? f;
+  }
+  const ex = plain as unknown as PymallocExports & Record<string, unknown>;
   memory = ex.memory;
   if (ex.heap_base() > STATE_BASE) {
     throw new Error(`pymalloc wasm: AssemblyScript static data ends at ${ex.heap_base()}, above STATE_BASE ${STATE_BASE}`);
