@@ -243,7 +243,8 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
       const addr = obj + descr_offset(h, descr);
       const old = h.i32[addr >> 2];
       if (value === 0) {
-        if (old === 0) throw no_attribute(t, name);
+        // PyMember_SetOne (T_OBJECT_EX): deleting an unset slot names only the member
+        if (old === 0) throw new PyError("AttributeError", name);
         h.i32[addr >> 2] = 0;
         Py_DECREF(h, old);
         return;
