@@ -13,7 +13,7 @@
 // See bench/README.md for the protocol, the columns and the caveats.
 
 import { parseArgs } from "node:util";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { execSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -49,6 +49,7 @@ native pymalloc and to Pyodide's object allocator, peak memory vs peak live byte
   --thing-records N   prefix replayed by @thi.ng/malloc (default 50000; it is O(live blocks) per call)
   --quick             smoke run: 1 timed run, 2 warm-ups, at most 100000 records, thi.ng 5000
   --json              print machine-readable results instead of the tables
+  --json-out FILE     also write them to FILE
   --no-progress       no progress bar on stderr
   --native-src DIR    where replay.c lives (default ../shared/anchors/trace)
   -h, --help`;
@@ -68,6 +69,7 @@ const { values: opt, positionals } = parseArgs({
     "thing-records": { type: "string" },
     quick: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    "json-out": { type: "string" },
     "no-progress": { type: "boolean", default: false },
     "native-src": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -264,8 +266,7 @@ const all: TraceResult[] = [];
 for (const p of tracePaths) all.push(await replayOne(p));
 
 const aboutPyodide = usable.find((b) => b.about)?.about;
-if (opt.json) {
-  console.log(JSON.stringify({
+const jsonResult = () => JSON.stringify({
     engine, runs, warmup: warmups, quick, pyodide: aboutPyodide ?? null,
     unavailable: Object.fromEntries(unavailable),
     traces: all.map((t) => {
@@ -276,7 +277,10 @@ if (opt.json) {
         targets: checkTargets(t.rows, d),
       };
     }),
-  }, null, 2));
+  }, null, 2);
+if (opt["json-out"]) writeFileSync(opt["json-out"], jsonResult() + "\n");
+if (opt.json) {
+  console.log(jsonResult());
 } else {
   const mib = (b: number) => (b / 1048576).toFixed(2);
   for (const t of all) {
