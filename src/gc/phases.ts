@@ -1,0 +1,561 @@
+// === The phases of one collection (layer 3, src/gc) ===
+//
+// Ports, from CPython 3.11 Modules/gcmodule.c, in the order gc_collect_main runs
+// them: update_refs, subtract_refs, move_unreachable (together deduce_unreachable),
+// untrack_tuples, untrack_dicts, move_legacy_finalizers,
+// move_legacy_finalizer_reachable, debug_cycle, handle_weakrefs (through
+// h.weakrefHooks), finalize_garbage, handle_resurrected_objects (with
+// clear_unreachable_mask), delete_garbage, handle_legacy_finalizers.
+// docs/gc.md tells the whole story; each phase below opens with what holds after it.
+//
+// Lists are PyGC_Head addresses (ref - 8). The phases up to move_legacy_finalizer_reachable
+// run no user code and allocate nothing, so they keep one `i32` view for the whole
+// pass; from handle_weakrefs on, finalizers, callbacks and deallocations can run
+// arbitrary code (and grow the memory), so those phases re-read `h.i32` after every
+// such call and take the head of their list afresh each time, as CPython does.
+
+import {
+  GC_HEAD_OFFSET,
+  GC_NEXT,
+  GC_PREV,
+  NEXT_MASK_UNREACHABLE,
+  DICT_KEYS,
+  DICT_KEYS_UNICODE,
+  DICT_VALUES,
+  DK_INDICES,
+  DK_KIND,
+  DK_LOG2_INDEX_BYTES,
+  DK_NENTRIES,
+  LIST_ITEMS,
+  OB_REFCNT,
+  OB_SIZE,
+  OB_TYPE,
+  SIZEOF_DICT_UNICODE_ENTRY,
+  UENTRY_VALUE,
+  PREV_MASK,
+  PREV_MASK_COLLECTING,
+  PREV_MASK_FINALIZED,
+  PREV_SHIFT,
+  Py_TPFLAGS_HAVE_GC,
+  SIZEOF_GC_HEAD,
+  TP_FLAGS,
+  TP_ID,
+  TP_KIND,
+  TP_WEAKLISTOFFSET,
+  TP_XFLAGS,
+  XF_FINALIZE,
+  XF_LEGACY_DEL,
+} from "../heap/layout.js";
+import { toPyError } from "../heap/errors.js";
+import {
+  gc_list_clear_collecting,
+  gc_list_init,
+  gc_list_merge,
+  gc_list_move,
+} from "../heap/gclist.js";
+import { call_object } from "../heap/call.js";
+import { dict_maybe_untrack } from "../heap/dict.js";
+import { list_append, list_clear } from "../heap/list.js";
+import { Py_DECREF } from "../heap/refcount.js";
+import { addr } from "../heap/repr.js";
+import type { HeapState, Ref } from "../heap/state.js";
+import { tuple_maybe_untrack } from "../heap/tuple.js";
+import { K_PROXY, K_WEAKREF } from "../heap/typeslots.js";
+import { gc_children } from "./traverse.js";
+
+/** gc.DEBUG_* flags (gcmodule.c) */
+export const DEBUG_STATS = 1 << 0;
+export const DEBUG_COLLECTABLE = 1 << 1;
+export const DEBUG_UNCOLLECTABLE = 1 << 2;
+export const DEBUG_SAVEALL = 1 << 5;
+export const DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+const H = SIZEOF_GC_HEAD; // PyGC_Head -> object
+const NX = GC_NEXT >> 2; // word offsets inside a PyGC_Head
+const PV = GC_PREV >> 2;
+const CPREV = GC_HEAD_OFFSET + GC_PREV; // _gc_prev relative to the object
+
+/**
+ * update_refs: for every object in `containers`, gc_refs = ob_refcnt and
+ * COLLECTING set (FINALIZED kept).
+ *
+ * After this, _gc_prev of the objects in `containers` holds gc_refs instead of a
+ * back link: the list is singly linked until move_unreachable rebuilds it.
+ */
+export function update_refs(h: HeapState, containers: number): void {
+  const i32 = h.i32;
+  for (let gc = i32[(containers >> 2) + NX]; gc !== containers; gc = i32[(gc >> 2) + NX]) {
+    const pi = (gc >> 2) + PV;
+    i32[pi] = (i32[pi] & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING | (i32[(gc + H + OB_REFCNT) >> 2] << PREV_SHIFT);
+  }
+}
+
+/**
+ * subtract_refs: traverse every object of `containers`, decrementing gc_refs of
+ * each referent that is itself in the set (visit_decref).
+ *
+ * After this, gc_refs of each object is the number of references to it from
+ * outside the collected set (JS-owned references included, as C locals are in
+ * CPython): gc_refs > 0 means directly reachable from outside.
+ */
+export function subtract_refs(h: HeapState, containers: number): void {
+  const i32 = h.i32;
+  const w = h.gcModule!.work;
+  const listType = h.T.list.ref;
+  const dictType = h.T.dict.ref;
+  for (let gc = i32[(containers >> 2) + NX]; gc !== containers; gc = i32[(gc >> 2) + NX]) {
+    const op = gc + H;
+    const type = i32[(op + OB_TYPE) >> 2];
+    // exact lists and dicts inline (the bulk of most heaps), the rest through gc_children
+    if (type === listType) {
+      let i = i32[(op + OB_SIZE) >> 2];
+      const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
+      while (--i >= 0) {
+        const c = i32[items + i];
+        if (c !== 0) visit_decref(i32, c);
+      }
+    } else if (type === dictType && (i32[(op + DICT_VALUES) >> 2] | h.u8[i32[(op + DICT_KEYS) >> 2] + DK_KIND]) === DICT_KEYS_UNICODE) {
+      // combined table with str keys: the values only
+      const keys = i32[(op + DICT_KEYS) >> 2];
+      const ne = i32[(keys + DK_NENTRIES) >> 2];
+      let e = (keys + DK_INDICES + (1 << h.u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
+      for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
+        const c = i32[e];
+        if (c !== 0) visit_decref(i32, c);
+      }
+    } else {
+      const n = gc_children(h, i32, op, w);
+      const buf = w.buf;
+      for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
+    }
+  }
+}
+
+/**
+ * visit_decref: gc_refs-- if `c` is in the collected set (COLLECTING). A static
+ * type object has a GC head that never is, so HAVE_GC is the whole _PyObject_IS_GC.
+ */
+function visit_decref(i32: Int32Array, c: number): void {
+  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
+  const pi = (c + CPREV) >> 2;
+  const p = i32[pi];
+  if ((p & PREV_MASK_COLLECTING) !== 0) i32[pi] = p - (1 << PREV_SHIFT);
+}
+
+/**
+ * move_unreachable: scan `young` front to back. An object with gc_refs > 0 is
+ * reachable: traverse it with visit_reachable (referents still ahead get gc_refs 1;
+ * referents already moved to `unreachable` come back to young's tail), relink its
+ * back pointer and clear COLLECTING. An object with gc_refs == 0 moves,
+ * tentatively, to `unreachable`, its _gc_next marked NEXT_MASK_UNREACHABLE.
+ *
+ * After this, `young` holds exactly the objects reachable from outside the
+ * original set, in scan order, doubly linked again, COLLECTING cleared; `unreachable`
+ * holds the rest (COLLECTING set, NEXT_MASK_UNREACHABLE on every _gc_next but the
+ * head's). Chains first seen with gc_refs 0 come out reversed, which decides the
+ * order of later phases (tuple untracking, DEBUG_COLLECTABLE lines, finalizers).
+ */
+export function move_unreachable(h: HeapState, young: number, unreachable: number): void {
+  const i32 = h.i32;
+  const w = h.gcModule!.work;
+  const listType = h.T.list.ref;
+  const dictType = h.T.dict.ref;
+  let prev = young;
+  let gc = i32[(young >> 2) + NX];
+  while (gc !== young) {
+    const pi = (gc >> 2) + PV;
+    if ((i32[pi] & PREV_MASK) !== 0) {
+      // gc is reachable from outside; what it refers to is too. The visits may
+      // append to young (and change gc's _gc_next when gc is young's tail), so
+      // the next object is read only after them.
+      const op = gc + H;
+      const type = i32[(op + OB_TYPE) >> 2];
+      if (type === listType) {
+        let i = i32[(op + OB_SIZE) >> 2];
+        const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
+        while (--i >= 0) {
+          const c = i32[items + i];
+          if (c !== 0) visit_reachable(i32, c, young);
+        }
+      } else if (type === dictType && (i32[(op + DICT_VALUES) >> 2] | h.u8[i32[(op + DICT_KEYS) >> 2] + DK_KIND]) === DICT_KEYS_UNICODE) {
+        const keys = i32[(op + DICT_KEYS) >> 2];
+        const ne = i32[(keys + DK_NENTRIES) >> 2];
+        let e = (keys + DK_INDICES + (1 << h.u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
+        for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
+          const c = i32[e];
+          if (c !== 0) visit_reachable(i32, c, young);
+        }
+      } else {
+        const n = gc_children(h, i32, op, w);
+        const buf = w.buf;
+        for (let k = 0; k < n; k++) visit_reachable(i32, buf[k], young);
+      }
+      // _PyGCHead_SET_PREV(gc, prev) and gc_clear_collecting(gc)
+      i32[pi] = prev | (i32[pi] & PREV_MASK_FINALIZED);
+      prev = gc;
+    } else {
+      // Maybe unreachable: move it to `unreachable` by hand (the list functions do
+      // not know NEXT_MASK_UNREACHABLE); young stays singly linked here.
+      i32[(prev >> 2) + NX] = i32[(gc >> 2) + NX];
+      const last = i32[(unreachable >> 2) + PV];
+      i32[(last >> 2) + NX] = NEXT_MASK_UNREACHABLE | gc;
+      i32[pi] = last | (i32[pi] & ~PREV_MASK);
+      i32[(gc >> 2) + NX] = NEXT_MASK_UNREACHABLE | unreachable;
+      i32[(unreachable >> 2) + PV] = gc;
+    }
+    gc = i32[(prev >> 2) + NX];
+  }
+  // young's _gc_prev must be the last object left in it
+  i32[(young >> 2) + PV] = prev;
+  // don't let the pollution of the unreachable head's next pointer leak
+  i32[(unreachable >> 2) + NX] &= ~NEXT_MASK_UNREACHABLE;
+}
+
+/**
+ * visit_reachable: `c` is referenced by a reachable object. If it is in the
+ * collected set (COLLECTING; objects of other generations and those already
+ * scanned are not) and was moved to `unreachable`, it comes back to young's tail
+ * with gc_refs 1; if it is still ahead with gc_refs 0, it gets gc_refs 1.
+ */
+function visit_reachable(i32: Int32Array, c: number, young: number): void {
+  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
+  const ci = (c + CPREV) >> 2;
+  const p = i32[ci];
+  if ((p & PREV_MASK_COLLECTING) === 0) return;
+  const g = c - H;
+  const nx = i32[(g >> 2) + NX];
+  if ((nx & NEXT_MASK_UNREACHABLE) !== 0) {
+    // Unlink it by hand from unreachable (whose links carry NEXT_MASK_UNREACHABLE),
+    // then gc_list_append(gc, young) and gc_set_refs(gc, 1).
+    const cprev = p & PREV_MASK;
+    const cnext = nx & ~NEXT_MASK_UNREACHABLE;
+    i32[(cprev >> 2) + NX] = nx; // copy NEXT_MASK_UNREACHABLE
+    const ni = (cnext >> 2) + PV;
+    i32[ni] = cprev | (i32[ni] & ~PREV_MASK);
+    const yp = (young >> 2) + PV;
+    const last = i32[yp];
+    i32[(last >> 2) + NX] = g;
+    i32[(g >> 2) + NX] = young;
+    i32[yp] = g;
+    i32[ci] = (p & ~PREV_MASK) | (1 << PREV_SHIFT);
+  } else if ((p & PREV_MASK) === 0) {
+    // gc_refs == 0: still ahead in young; tell the scan it is reachable
+    i32[ci] = p | (1 << PREV_SHIFT);
+  }
+}
+
+/**
+ * deduce_unreachable: update_refs, subtract_refs, move_unreachable over `base`
+ * (a normal list, no masks), with `unreachable` freshly initialised.
+ *
+ * After this, `base` holds the objects reachable from outside it and
+ * `unreachable` the rest, still flagged NEXT_MASK_UNREACHABLE (not a normal list
+ * until move_legacy_finalizers or clear_unreachable_mask).
+ */
+export function deduce_unreachable(h: HeapState, base: number, unreachable: number): void {
+  update_refs(h, base);
+  subtract_refs(h, base);
+  gc_list_init(h, unreachable);
+  move_unreachable(h, base, unreachable);
+}
+
+/**
+ * untrack_tuples: _PyTuple_MaybeUntrack on every exact tuple of `head`, in list
+ * order (a tuple of a tuple untracks one level per collection).
+ *
+ * After this, no exact tuple in `head` holds only objects that cannot be in a cycle.
+ */
+export function untrack_tuples(h: HeapState, head: number): void {
+  const tupleType = h.T.tuple.ref;
+  let i32 = h.i32;
+  let gc = i32[(head >> 2) + NX];
+  while (gc !== head) {
+    const next = i32[(gc >> 2) + NX];
+    if (i32[(gc + H + OB_TYPE) >> 2] === tupleType) {
+      tuple_maybe_untrack(h, gc + H);
+      i32 = h.i32;
+    }
+    gc = next;
+  }
+}
+
+/**
+ * untrack_dicts: _PyDict_MaybeUntrack on every exact dict of `head` (full
+ * collections only, issue #14775).
+ *
+ * After this, no exact dict in `head` holds only keys and values that cannot be
+ * in a cycle.
+ */
+export function untrack_dicts(h: HeapState, head: number): void {
+  const dictType = h.T.dict.ref;
+  let i32 = h.i32;
+  let gc = i32[(head >> 2) + NX];
+  while (gc !== head) {
+    const next = i32[(gc >> 2) + NX];
+    if (i32[(gc + H + OB_TYPE) >> 2] === dictType) {
+      dict_maybe_untrack(h, gc + H);
+      i32 = h.i32;
+    }
+    gc = next;
+  }
+}
+
+/** has_legacy_finalizer: the type has a tp_del. */
+function has_legacy_finalizer(i32: Int32Array, op: Ref): boolean {
+  return (i32[(i32[(op + OB_TYPE) >> 2] + TP_XFLAGS) >> 2] & XF_LEGACY_DEL) !== 0;
+}
+
+/** move_legacy_finalizers' report: some trash object is a weakref or is weakly referenced */
+export const TRASH_HAS_WEAKREFS = 1;
+/** move_legacy_finalizers' report: some trash object has a tp_finalize not called yet */
+export const TRASH_HAS_FINALIZERS = 2;
+
+/**
+ * move_legacy_finalizers: clear NEXT_MASK_UNREACHABLE on every object of
+ * `unreachable` and move those whose type has a tp_del to `finalizers`
+ * (COLLECTING cleared). On the way, note whether the trash involves weakrefs
+ * (a weakref or proxy, or a non-empty weakref list: what handle_weakrefs acts on)
+ * or finalizers not run yet (what finalize_garbage acts on); the result is a
+ * mask of TRASH_HAS_*, and the number of objects left in `unreachable` goes to
+ * h.gcModule.trashCount. Without either, no code can run before delete_garbage, so
+ * nothing can be resurrected (gc_collect_main skips those phases).
+ *
+ * After this, `unreachable` is a normal list again and `finalizers` holds the
+ * legacy-finalizer objects.
+ */
+export function move_legacy_finalizers(h: HeapState, unreachable: number, finalizers: number): number {
+  const i32 = h.i32;
+  let found = 0;
+  let kept = 0;
+  let next: number;
+  for (let gc = i32[(unreachable >> 2) + NX]; gc !== unreachable; gc = next) {
+    const ni = (gc >> 2) + NX;
+    next = i32[ni] & ~NEXT_MASK_UNREACHABLE;
+    i32[ni] = next;
+    const op = gc + H;
+    const type = i32[(op + OB_TYPE) >> 2];
+    const xflags = i32[(type + TP_XFLAGS) >> 2];
+    if ((xflags & XF_FINALIZE) !== 0 && (i32[(gc >> 2) + PV] & PREV_MASK_FINALIZED) === 0) found |= TRASH_HAS_FINALIZERS;
+    const kind = i32[(type + TP_KIND) >> 2];
+    if (kind === K_WEAKREF || kind === K_PROXY) found |= TRASH_HAS_WEAKREFS;
+    const off = i32[(type + TP_WEAKLISTOFFSET) >> 2];
+    if (off > 0 && i32[(op + off) >> 2] !== 0) found |= TRASH_HAS_WEAKREFS;
+    if ((xflags & XF_LEGACY_DEL) !== 0) {
+      i32[(gc >> 2) + PV] &= ~PREV_MASK_COLLECTING;
+      gc_list_move(h, gc, finalizers);
+    } else {
+      kept++;
+    }
+  }
+  h.gcModule!.trashCount = kept;
+  return found;
+}
+
+/**
+ * clear_unreachable_mask: clear NEXT_MASK_UNREACHABLE on every object.
+ *
+ * After this, `unreachable` is a normal list.
+ */
+export function clear_unreachable_mask(h: HeapState, unreachable: number): void {
+  const i32 = h.i32;
+  let next: number;
+  for (let gc = i32[(unreachable >> 2) + NX]; gc !== unreachable; gc = next) {
+    const ni = (gc >> 2) + NX;
+    next = i32[ni] & ~NEXT_MASK_UNREACHABLE;
+    i32[ni] = next;
+  }
+}
+
+/**
+ * move_legacy_finalizer_reachable: traverse `finalizers` (which grows meanwhile)
+ * with visit_move, pulling every still-collecting referent into it.
+ *
+ * After this, `finalizers` holds the legacy-finalizer objects and everything
+ * reachable from them (uncollectable, none COLLECTING); `unreachable` the rest.
+ * Returns how many objects it moved out of `unreachable`.
+ */
+export function move_legacy_finalizer_reachable(h: HeapState, finalizers: number): number {
+  const i32 = h.i32;
+  const w = h.gcModule!.work;
+  let moved = 0;
+  for (let gc = i32[(finalizers >> 2) + NX]; gc !== finalizers; gc = i32[(gc >> 2) + NX]) {
+    const n = gc_children(h, i32, gc + H, w);
+    const buf = w.buf;
+    for (let k = 0; k < n; k++) {
+      // visit_move
+      const c = buf[k];
+      if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) continue;
+      const ci = (c + CPREV) >> 2;
+      if ((i32[ci] & PREV_MASK_COLLECTING) === 0) continue;
+      gc_list_move(h, c - H, finalizers);
+      i32[ci] &= ~PREV_MASK_COLLECTING;
+      moved++;
+    }
+  }
+  return moved;
+}
+
+/** debug_cycle: `gc: <msg> <tp_name 0x...>` to the heap's stderr. */
+export function debug_cycle(h: HeapState, msg: string, op: Ref): void {
+  const i32 = h.i32;
+  const name = h.types[i32[(i32[(op + OB_TYPE) >> 2] + TP_ID) >> 2]].name;
+  h.stderr(`gc: ${msg} <${name} ${addr(op)}>`);
+}
+
+/**
+ * handle_weakrefs: the weakref module's phase (h.weakrefHooks). Every weakref to an
+ * object of `unreachable`, and every weakref that is itself trash, is cleared;
+ * then the callbacks of the cleared weakrefs that are not trash run, and a weakref
+ * that survives its callback moves to `old`.
+ *
+ * After this, no weakref anywhere leads into `unreachable`, so no finalizer or
+ * callback can reach the trash through one. Returns the number of weakrefs freed
+ * right after their callback (counted by collect()). 0 without a weakref module.
+ */
+export function handle_weakrefs(h: HeapState, unreachable: number, old: number): number {
+  const hooks = h.weakrefHooks;
+  if (hooks === null) return 0;
+  return hooks.handle_weakrefs(unreachable, old);
+}
+
+/**
+ * slot_tp_finalize: call the type's __del__ on `op`; an exception goes to the
+ * unraisable hook with the __del__ function as the object.
+ */
+function tp_finalize(h: HeapState, op: Ref): void {
+  const i32 = h.i32;
+  const t = h.types[i32[(i32[(op + OB_TYPE) >> 2] + TP_ID) >> 2]];
+  const del = t.special.get("__del__");
+  if (del === undefined) return;
+  h.i32[del >> 2]++;
+  try {
+    const r = call_object(h, del, [op], null);
+    Py_DECREF(h, r);
+  } catch (e) {
+    h.unraisablehook(toPyError(e), del);
+  }
+  Py_DECREF(h, del);
+}
+
+/**
+ * finalize_garbage: take the objects of `collectable` one at a time (each moved to
+ * `seen` first, since a finalizer can free anything), and call tp_finalize
+ * (`__del__`) on those not finalized yet, setting FINALIZED first (PEP 442: once
+ * per object). Objects a finalizer frees leave the lists by themselves.
+ *
+ * After this, every object still in `collectable` is finalized, and the trash may
+ * have been resurrected: handle_resurrected_objects must check it again.
+ */
+export function finalize_garbage(h: HeapState, collectable: number, seen: number): void {
+  gc_list_init(h, seen);
+  for (;;) {
+    const i32 = h.i32;
+    const gc = i32[(collectable >> 2) + NX];
+    if (gc === collectable) break;
+    const op = gc + H;
+    gc_list_move(h, gc, seen);
+    const pi = (gc >> 2) + PV;
+    if ((i32[pi] & PREV_MASK_FINALIZED) === 0 && (i32[(i32[(op + OB_TYPE) >> 2] + TP_XFLAGS) >> 2] & XF_FINALIZE) !== 0) {
+      i32[pi] |= PREV_MASK_FINALIZED;
+      i32[(op + OB_REFCNT) >> 2]++;
+      tp_finalize(h, op);
+      Py_DECREF(h, op);
+    }
+  }
+  gc_list_merge(h, seen, collectable);
+}
+
+/**
+ * handle_resurrected_objects: clear COLLECTING on `unreachable`, run
+ * deduce_unreachable on it again, and send what is now reachable from outside
+ * (the resurrected objects and everything they reach) to `old`.
+ *
+ * After this, `still_unreachable` holds the final trash (COLLECTING still set, a
+ * normal list) and `unreachable` is empty.
+ */
+export function handle_resurrected_objects(
+  h: HeapState,
+  unreachable: number,
+  still_unreachable: number,
+  old: number,
+): void {
+  gc_list_clear_collecting(h, unreachable);
+  const resurrected = unreachable;
+  deduce_unreachable(h, resurrected, still_unreachable);
+  clear_unreachable_mask(h, still_unreachable);
+  gc_list_merge(h, resurrected, old);
+}
+
+/**
+ * delete_garbage: for each object of `collectable`, head first: under DEBUG_SAVEALL
+ * append it to gc.garbage; otherwise tp_clear it (holding a reference meanwhile),
+ * which breaks its cycles and lets refcounting free the rest. An object still at
+ * the head afterwards is alive: it goes to `old`.
+ *
+ * After this, `collectable` is empty: every object in it was freed or moved to
+ * `old` (COLLECTING cleared).
+ */
+export function delete_garbage(h: HeapState, collectable: number, old: number): void {
+  const st = h.gcModule!;
+  const listType = h.T.list.ref;
+  for (;;) {
+    let i32 = h.i32;
+    const gc = i32[(collectable >> 2) + NX];
+    if (gc === collectable) break;
+    const op = gc + H;
+    if ((h.gc.debug & DEBUG_SAVEALL) !== 0) {
+      try {
+        list_append(h, st.garbage, op);
+      } catch {
+        // _PyErr_Clear: the object just stays alive and goes to `old`
+      }
+    } else {
+      const type = i32[(op + OB_TYPE) >> 2];
+      if (type === listType) {
+        i32[(op + OB_REFCNT) >> 2]++;
+        list_clear(h, op);
+        Py_DECREF(h, op);
+      } else {
+        const clear = h.types[i32[(type + TP_ID) >> 2]].tp_clear;
+        if (clear !== null) {
+          i32[(op + OB_REFCNT) >> 2]++;
+          try {
+            clear(h, op);
+          } catch (e) {
+            // _PyErr_WriteUnraisableMsg("in tp_clear of", type)
+            h.unraisablehook(toPyError(e), type);
+          }
+          Py_DECREF(h, op);
+        }
+      }
+    }
+    i32 = h.i32;
+    if (i32[(collectable >> 2) + NX] === gc) {
+      // still alive: it may die later
+      i32[(gc >> 2) + PV] &= ~PREV_MASK_COLLECTING;
+      gc_list_move(h, gc, old);
+    }
+  }
+}
+
+/**
+ * handle_legacy_finalizers: append to gc.garbage every object of `finalizers` that
+ * has a tp_del (all of them under DEBUG_SAVEALL), then merge `finalizers` into `old`.
+ *
+ * After this, the uncollectable objects live on in `old`, the legacy ones held by
+ * gc.garbage.
+ */
+export function handle_legacy_finalizers(h: HeapState, finalizers: number, old: number): void {
+  const st = h.gcModule!;
+  for (let gc = h.i32[(finalizers >> 2) + NX]; gc !== finalizers; gc = h.i32[(gc >> 2) + NX]) {
+    const op = gc + H;
+    if ((h.gc.debug & DEBUG_SAVEALL) !== 0 || has_legacy_finalizer(h.i32, op)) {
+      try {
+        list_append(h, st.garbage, op);
+      } catch {
+        break; // _PyErr_Clear; break
+      }
+    }
+  }
+  gc_list_merge(h, finalizers, old);
+}
