@@ -219,7 +219,10 @@ export function install_natives(h: HeapState): void {
     popitem: (self, args) => (args_range("dict.popitem", args, 0, 0), dict_popitem(h, self)),
     setdefault: (self, args) => {
       args_range("setdefault", args, 1, 2);
-      return dict_setdefault(h, self, args[0], args.length > 1 ? args[1] : h.None);
+      // PyDict_SetDefault's result is borrowed; the method returns a new reference
+      const v = dict_setdefault(h, self, args[0], args.length > 1 ? args[1] : h.None);
+      h.i32[v >> 2]++;
+      return v;
     },
     update: (self, args, kwargs) => {
       args_range("update", args, 0, 1);
