@@ -112,7 +112,8 @@ export function long_as_exact_number(h: HeapState, op: Ref): number | null {
   }
   if (n === 2) {
     const d1 = i32[(op + LONG_DIGITS + 4) >> 2];
-    if (d1 < 1 << 23) {
+    // |v| <= 2**53 = 2**23 * 2**30 (2**53 itself included)
+    if (d1 < 1 << 23 || (d1 === 1 << 23 && i32[(op + LONG_DIGITS) >> 2] === 0)) {
       const v = i32[(op + LONG_DIGITS) >> 2] + d1 * PyLong_BASE;
       return size < 0 ? -v : v;
     }
