@@ -262,10 +262,14 @@ export function new_keys_object(h: HeapState, log2_size: number, unicode: boolea
   i32[(dk + DK_NENTRIES) >> 2] = 0;
   i32[(dk + DK_USABLE) >> 2] = usable;
   i32[(dk + DK_VERSION) >> 2] = 0;
-  const indices = dk + DK_INDICES;
-  u8.fill(0xff, indices, indices + 2 ** log2_bytes);
-  const entries = indices + 2 ** log2_bytes;
-  u8.fill(0, entries, entries + entry_size * usable);
+  // indices to DKIX_EMPTY (all bits set), entries to zero; word loops: a typed
+  // array fill() call costs more than these few stores for small tables
+  const indices = (dk + DK_INDICES) >> 2;
+  const nindex = 1 << (log2_bytes - 2);
+  for (let i = 0; i < nindex; i++) i32[indices + i] = -1;
+  const entries = indices + nindex;
+  const nentry = (entry_size * usable) >> 2;
+  for (let i = 0; i < nentry; i++) i32[entries + i] = 0;
   return dk;
 }
 
@@ -1927,8 +1931,9 @@ export function init_inline_values(h: HeapState, obj: Ref, cachedKeys: number): 
   const size = shared_keys_usable_size(h, cachedKeys);
   const values = new_values(h, size);
   h.u8[values + DV_ORDER_SIZE] = 0;
-  h.i32.fill(0, values >> 2, (values >> 2) + size);
-  h.i32[(obj + MANAGED_VALUES) >> 2] = values;
+  const v32 = h.i32;
+  for (let i = values >> 2, end = i + size; i < end; i++) v32[i] = 0;
+  v32[(obj + MANAGED_VALUES) >> 2] = values;
 }
 
 /** insert_into_dictkeys: add `name` to shared keys if there is room; its index or DKIX_EMPTY */
@@ -2044,7 +2049,8 @@ export function instance_setattr_dict(h: HeapState, obj: Ref, cachedKeys: number
         throw e;
       }
       h.u8[nv + DV_ORDER_SIZE] = 0;
-      h.i32.fill(0, nv >> 2, (nv >> 2) + size);
+      const v32 = h.i32;
+      for (let i = nv >> 2, end = i + size; i < end; i++) v32[i] = 0;
       dict = new_dict(h, cachedKeys, nv, 0, true);
     } else {
       dict = dict_new(h);

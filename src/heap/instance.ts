@@ -50,7 +50,7 @@ export function solid_base(t: TypeSlots): TypeSlots {
 export function object_new(h: HeapState, t: TypeSlots): Ref {
   const op = gc_alloc(h, t, t.basicsize);
   const i32 = h.i32;
-  i32.fill(0, (op + 8) >> 2, (op + t.basicsize) >> 2);
+  for (let i = (op + 8) >> 2, end = (op + t.basicsize) >> 2; i < end; i++) i32[i] = 0;
   if (t.dictoffset === -1) {
     try {
       init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);

@@ -393,7 +393,7 @@ export function set_remove(h: HeapState, so: Ref, key: Ref): void {
 /** set_empty_to_minsize */
 function set_empty_to_minsize(h: HeapState, so: Ref): void {
   const i32 = h.i32;
-  h.u8.fill(0, so + SET_SMALLTABLE, so + SET_SMALLTABLE + PySet_MINSIZE * SIZEOF_SETENTRY);
+  for (let i = (so + SET_SMALLTABLE) >> 2, end = i + ((PySet_MINSIZE * SIZEOF_SETENTRY) >> 2); i < end; i++) i32[i] = 0;
   i32[(so + SET_FILL) >> 2] = 0;
   i32[(so + SET_USED) >> 2] = 0;
   i32[(so + SET_MASK) >> 2] = PySet_MINSIZE - 1;
@@ -687,7 +687,7 @@ export function set_update_internal(h: HeapState, so: Ref, other: Ref): void {
 export function make_new_set(h: HeapState, t: TypeSlots, iterable: Ref = 0): Ref {
   const so = gc_alloc(h, t, t.basicsize);
   const i32 = h.i32;
-  h.u8.fill(0, so + SIZEOF_PYOBJECT, so + t.basicsize);
+  for (let i = (so + SIZEOF_PYOBJECT) >> 2, end = (so + t.basicsize) >> 2; i < end; i++) i32[i] = 0;
   i32[(so + SET_MASK) >> 2] = PySet_MINSIZE - 1;
   i32[(so + SET_TABLE) >> 2] = so + SET_SMALLTABLE;
   i32[(so + SET_HASH) >> 2] = -1;

@@ -46,7 +46,9 @@ export function tuple_new(h: HeapState, n: number): Ref {
     return h.emptyTuple;
   }
   const op = tuple_alloc(h, n);
-  h.i32.fill(0, (op + TUPLE_ITEMS) >> 2, ((op + TUPLE_ITEMS) >> 2) + n);
+  const i32 = h.i32;
+  const base = (op + TUPLE_ITEMS) >> 2;
+  for (let i = 0; i < n; i++) i32[base + i] = 0;
   gc_track(h, op);
   return op;
 }
