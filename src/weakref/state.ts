@@ -1,0 +1,147 @@
+// === The weakref module's per-heap state (layer 3, src/weakref) ===
+//
+// Everything the weakref module keeps for one heap: its builtin types (created by
+// weakref_install), the PyGC_Head block the collector phase uses as its
+// `wrcb_to_call` list, the `finalize` class attributes of Lib/weakref.py
+// (_registry, _index_iter, _dirty, _shutdown, _registered_with_atexit), and a few
+// interned names. It hangs off the HeapState (`h.wr`), so two heaps never share it.
+//
+// Also the small helpers every file of the module uses: allocating an instance of
+// one of our types or of a class derived from one (PyType_GenericAlloc without the
+// tracking), Py_RETURN_NONE, and argument-count errors with CPython's texts.
+//
+// Never touches: other modules' objects beyond their public functions.
+
+import { HT_CACHED_KEYS } from "../heap/layout.js";
+import { PyError } from "../heap/errors.js";
+import { gc_alloc } from "../heap/object.js";
+import { Py_DECREF } from "../heap/refcount.js";
+import type { HeapState, Ref } from "../heap/state.js";
+import type { TypeSlots } from "../heap/typeslots.js";
+import { init_inline_values } from "../heap/dict.js";
+
+export class WeakrefState {
+  // ---- types (builtin, never freed) ----
+  ref!: TypeSlots; // weakref.ReferenceType
+  proxy!: TypeSlots; // weakref.ProxyType
+  callableProxy!: TypeSlots; // weakref.CallableProxyType
+  keyedRef!: TypeSlots; // weakref.KeyedRef
+  weakMethod!: TypeSlots; // weakref.WeakMethod
+  finalize!: TypeSlots; // weakref.finalize
+  finalizeInfo!: TypeSlots; // weakref.finalize._Info
+  weakSet!: TypeSlots;
+  weakKeyDict!: TypeSlots;
+  weakValueDict!: TypeSlots;
+  guard!: TypeSlots; // _weakrefset._IterationGuard
+  generator!: TypeSlots; // the weak containers' generators
+  /** the tuple (ProxyType, CallableProxyType) */
+  proxyTypes: Ref = 0;
+
+  /** PyGC_Head block: handle_weakrefs' `wrcb_to_call` list */
+  wrcbHead = 0;
+
+  /** scratch results of get_basic_refs (no allocation on the hot path) */
+  basicRef: Ref = 0;
+  basicProxy: Ref = 0;
+
+  // ---- weakref.finalize class attributes ----
+  /** finalize._registry: dict finalize -> _Info */
+  registry: Ref = 0;
+  /** next(finalize._index_iter) */
+  nextIndex = 0;
+  dirty = false;
+  shutdown = false;
+  registeredWithAtexit = false;
+  /** true while the atexit runner runs */
+  exiting = false;
+
+  /** interned str Refs used as keys of the helper functions' __dict__ */
+  names: Record<string, Ref> = {};
+}
+
+declare module "../heap/state.js" {
+  interface HeapState {
+    /** the weakref module's state, set by weakref_install */
+    wr: WeakrefState;
+  }
+}
+
+/**
+ * PyType_GenericAlloc without the tracking: an instance of `t` (one of our types or
+ * a class derived from it) with every field after the header zeroed and, for a
+ * class with a managed dict, empty inline values. Untracked: the caller tracks it
+ * once its fields are set. May run a collection (gc_alloc).
+ */
+export function alloc_instance(h: HeapState, t: TypeSlots): Ref {
+  const op = gc_alloc(h, t, t.basicsize);
+  h.i32.fill(0, (op + 8) >> 2, (op + t.basicsize) >> 2);
+  if (t.dictoffset === -1) {
+    try {
+      init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
+    } catch (e) {
+      Py_DECREF(h, op);
+      throw e;
+    }
+  }
+  return op;
+}
+
+/** Py_RETURN_NONE */
+export function none(h: HeapState): Ref {
+  h.i32[h.None >> 2]++;
+  return h.None;
+}
+
+/** A new reference to True or False. */
+export function bool_ref(h: HeapState, b: boolean): Ref {
+  const r = b ? h.True : h.False;
+  h.i32[r >> 2]++;
+  return r;
+}
+
+/** Py_NewRef */
+export function newref(h: HeapState, o: Ref): Ref {
+  h.i32[o >> 2]++;
+  return o;
+}
+
+/** PyArg_UnpackTuple's count check: "NAME expected at least/most N argument(s), got M". */
+export function unpack_args(name: string, args: Ref[], min: number, max: number): void {
+  if (args.length < min) {
+    throw new PyError("TypeError", `${name} expected at least ${min} argument${min === 1 ? "" : "s"}, got ${args.length}`);
+  }
+  if (args.length > max) {
+    throw new PyError("TypeError", `${name} expected at most ${max} argument${max === 1 ? "" : "s"}, got ${args.length}`);
+  }
+}
+
+/** _PyArg_NoKeywords: "NAME() takes no keyword arguments". */
+export function no_keywords(name: string, kwargs: Record<string, Ref> | null): void {
+  if (kwargs !== null) for (const _ in kwargs) throw new PyError("TypeError", `${name}() takes no keyword arguments`);
+}
+
+/**
+ * The positional-argument check of a Python method `NAME(self, *params)` whose first
+ * `nrequired` params have no default, with CPython's messages (counts include self).
+ */
+export function py_args(fname: string, args: Ref[], params: string[], nrequired: number): void {
+  const n = args.length;
+  if (n >= nrequired && n <= params.length) return;
+  if (n > params.length) {
+    const lo = nrequired + 1;
+    const hi = params.length + 1;
+    const takes = lo === hi ? `${hi} positional argument${hi === 1 ? "" : "s"}` : `from ${lo} to ${hi} positional arguments`;
+    throw new PyError("TypeError", `${fname}() takes ${takes} but ${n + 1} ${n + 1 === 1 ? "was" : "were"} given`);
+  }
+  const missing = params.slice(n, nrequired).map((p) => `'${p}'`);
+  const list =
+    missing.length === 1
+      ? missing[0]
+      : missing.length === 2
+        ? `${missing[0]} and ${missing[1]}`
+        : `${missing.slice(0, -1).join(", ")}, and ${missing[missing.length - 1]}`;
+  throw new PyError(
+    "TypeError",
+    `${fname}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${list}`,
+  );
+}
