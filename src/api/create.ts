@@ -7,6 +7,8 @@
 import { createAllocator } from "../alloc/index.js";
 import type { Backend } from "../alloc/types.js";
 import { create_heap_state } from "../heap/bootstrap.js";
+import { install_gc, gc_module } from "../gc/index.js";
+import { weakref_atexit, weakref_install, weakref_module } from "../weakref/index.js";
 import { Heap } from "./heap.js";
 
 export interface HeapOptions {
@@ -27,5 +29,11 @@ export async function createHeap(options: HeapOptions = {}): Promise<Heap> {
     maxMemory: options.maxMemory,
   });
   const h = create_heap_state(alloc, { stderr: options.stderr });
-  return new Heap(h);
+  install_gc(h);
+  weakref_install(h);
+  // interpreter exit runs weakref.finalize's atexit hook (registered first in
+  // CPython, so it runs after any hook a user registers later)
+  h.atexit.push(() => weakref_atexit(h));
+  const heap = new Heap(h, gc_module(h), weakref_module(h));
+  return heap;
 }

@@ -61,6 +61,8 @@ import {
 } from "../heap/abstract.js";
 import { PyObject_Repr, PyObject_Str } from "../heap/repr.js";
 import { SysModule } from "../sys.js";
+import type { GcModule } from "../gc/index.js";
+import type { WeakrefModule } from "../weakref/index.js";
 
 export type { Ref } from "../heap/state.js";
 export type { ClassSpec } from "../heap/classobject.js";
@@ -108,14 +110,20 @@ export class Heap {
   /** the allocator (layers 0-2), as `createAllocator` gives it */
   readonly mem: Allocator;
   readonly sys: SysModule;
+  /** the gc module (CPython 3.11 semantics) */
+  readonly gc: GcModule;
+  /** the weakref module */
+  readonly weakref: WeakrefModule;
   readonly types: HeapTypes;
   #closed = false;
   /** bytes of linear memory when last looked at (0 once closed): the bound of a valid handle */
   #limit = 0;
 
-  constructor(h: HeapState) {
+  constructor(h: HeapState, gc: GcModule, weakref: WeakrefModule) {
     this.h = h;
     this.mem = h.alloc;
+    this.gc = gc;
+    this.weakref = weakref;
     this.#limit = h.u8.length;
     h.alloc.onGrow((buf) => {
       if (!this.#closed) this.#limit = buf.byteLength;
