@@ -70,11 +70,15 @@ import { tuple_dealloc, tuple_traverse } from "./tuple.js";
 import { list_clear, list_dealloc, list_traverse } from "./list.js";
 import {
   builtin_method_dealloc,
+  builtin_method_hash,
+  builtin_method_richcompare,
   builtin_method_traverse,
   function_clear,
   function_dealloc,
   function_traverse,
   method_dealloc,
+  method_hash,
+  method_richcompare,
   method_traverse,
 } from "./function.js";
 import { descr_dealloc, descr_traverse } from "./descr.js";
@@ -234,6 +238,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     weaklistoffset: METH_WEAKLIST,
     tp_dealloc: method_dealloc,
     tp_traverse: method_traverse,
+    proto: { tp_richcompare: method_richcompare, tp_hash: method_hash },
   });
   T.builtin_function_or_method = mk({
     name: "builtin_function_or_method",
@@ -243,6 +248,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     isGC: true,
     tp_dealloc: builtin_method_dealloc,
     tp_traverse: builtin_method_traverse,
+    proto: { tp_richcompare: builtin_method_richcompare, tp_hash: builtin_method_hash },
   });
   T.getset_descriptor = mk({
     name: "getset_descriptor",

@@ -21,6 +21,7 @@ import {
   METH_FUNC,
   METH_SELF,
   METH_WEAKLIST,
+  OB_TYPE,
   SIZEOF_BUILTIN_METHOD,
   SIZEOF_FUNCTION,
   SIZEOF_METHOD,
@@ -30,6 +31,7 @@ import { Py_CLEAR, Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
 import type { HeapState, JsCallable, Ref } from "./state.js";
 import type { NativeMethod, TypeSlots, Visit } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
+import { hash_pointer } from "./hash.js";
 
 /** A new function object for `fn`; `name` and `qualname` are str Refs (borrowed). */
 export function function_new(h: HeapState, fn: JsCallable, name: Ref, qualname: Ref, module: Ref): Ref {
@@ -123,6 +125,31 @@ export function method_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: 
   if (self !== 0) visit(h, self, arg);
 }
 
+/**
+ * method_richcompare: == when im_func is the same (function objects compare by
+ * identity) and im_self is the same object; NotImplemented for other operators/types.
+ * Returns an owned bool or NotImplemented.
+ */
+export function method_richcompare(h: HeapState, a: Ref, b: Ref, op: number): Ref {
+  const i32 = h.i32;
+  let r: Ref;
+  if ((op !== 2 && op !== 3) || i32[(a + OB_TYPE) >> 2] !== i32[(b + OB_TYPE) >> 2]) {
+    r = h.NotImplemented;
+  } else {
+    const eq =
+      i32[(a + METH_FUNC) >> 2] === i32[(b + METH_FUNC) >> 2] && i32[(a + METH_SELF) >> 2] === i32[(b + METH_SELF) >> 2];
+    r = eq === (op === 2) ? h.True : h.False; // Py_EQ 2, Py_NE 3
+  }
+  i32[r >> 2]++;
+  return r;
+}
+
+/** method_hash: _Py_HashPointer(im_self) ^ hash(im_func) (a function hashes by address). */
+export function method_hash(h: HeapState, op: Ref): number {
+  const x = hash_pointer(h.i32[(op + METH_SELF) >> 2]) ^ hash_pointer(h.i32[(op + METH_FUNC) >> 2]);
+  return x === -1 ? -2 : x;
+}
+
 // ---- builtin methods bound to an object (builtin_function_or_method) ----
 
 /** Register a native method once per heap; returns its id. */
@@ -149,6 +176,27 @@ export function builtin_method_dealloc(h: HeapState, op: Ref): void {
   const self = h.i32[(op + BMETH_SELF) >> 2];
   Py_XDECREF(h, self);
   object_free(h, op, h.T.builtin_function_or_method);
+}
+
+/** meth_richcompare: the same native method bound to the same object. */
+export function builtin_method_richcompare(h: HeapState, a: Ref, b: Ref, op: number): Ref {
+  const i32 = h.i32;
+  let r: Ref;
+  if ((op !== 2 && op !== 3) || i32[(a + OB_TYPE) >> 2] !== i32[(b + OB_TYPE) >> 2]) {
+    r = h.NotImplemented;
+  } else {
+    const eq =
+      i32[(a + BMETH_ID) >> 2] === i32[(b + BMETH_ID) >> 2] && i32[(a + BMETH_SELF) >> 2] === i32[(b + BMETH_SELF) >> 2];
+    r = eq === (op === 2) ? h.True : h.False;
+  }
+  i32[r >> 2]++;
+  return r;
+}
+
+/** meth_hash: _Py_HashPointer(m_self) ^ _Py_HashPointer(ml_meth) (the native's id here). */
+export function builtin_method_hash(h: HeapState, op: Ref): number {
+  const x = hash_pointer(h.i32[(op + BMETH_SELF) >> 2]) ^ hash_pointer(h.i32[(op + BMETH_ID) >> 2]);
+  return x === -1 ? -2 : x;
 }
 
 export function builtin_method_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: A): void {
