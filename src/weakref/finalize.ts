@@ -314,9 +314,25 @@ function select_for_exit(h: HeapState): Ref[] {
   return L.map((e) => e.f);
 }
 
-/** The text sys.excepthook prints for an exception without a traceback. */
-export function excepthook_text(e: unknown): string {
-  return toPyError(e).toString();
+/**
+ * The lines sys.excepthook prints: a traceback made of the JavaScript frames the
+ * error carries (those outside node_modules and node's own), then "Type: message".
+ */
+export function excepthook_lines(e: unknown): string[] {
+  const err = toPyError(e);
+  const stack = (err.original instanceof Error ? err.original : err).stack ?? "";
+  const frames = stack
+    .split("\n")
+    .slice(1)
+    .map((l) => /at (?:(.*?) \()?(.*):(\d+):\d+\)?$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null && !m[2].includes("node_modules") && !m[2].startsWith("node:"));
+  const lines: string[] = [];
+  if (frames.length > 0) {
+    lines.push("Traceback (most recent call last):");
+    for (const m of frames.reverse()) lines.push(`  File "${m[2]}", line ${m[3]}, in ${m[1] ?? "<module>"}`);
+  }
+  lines.push(err.toString());
+  return lines;
 }
 
 /**
@@ -348,7 +364,7 @@ export function weakref_atexit(h: HeapState): void {
         try {
           Py_DECREF(h, call_object(h, f, [], null));
         } catch (e) {
-          h.stderr(excepthook_text(e));
+          for (const line of excepthook_lines(e)) h.stderr(line);
         } finally {
           Py_DECREF(h, f);
         }
