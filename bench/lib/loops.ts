@@ -257,16 +257,23 @@ export const WARM_RECS: Uint32Array = (() => {
 
 /** Runs `call` (which calls `loop`) on pieces of the warm-up trace: many short
  *  calls, so that V8 optimises the whole function (not only its loop, by
- *  on-stack replacement) with the feedback of this instance only. Returns
- *  whether `loop` is then optimised by TurboFan. `statusIsSink`: the loop's
- *  return value is not a status (loopNoop). */
+ *  on-stack replacement) with the feedback of this instance only. TurboFan
+ *  compiles on a background thread, which on a busy machine may not be done
+ *  after `calls` calls: then it keeps calling, with short pauses, for up to
+ *  ~2 s. Returns whether `loop` is then optimised by TurboFan. `statusIsSink`:
+ *  the loop's return value is not a status (loopNoop). */
 export function prime(
   loop: unknown, call: (recs: Uint32Array, n: number, ptrs: Uint32Array) => number,
   statusIsSink = false, calls = 300,
 ): boolean {
   const ptrs = new Uint32Array(2);
   const piece = 500; // 100 rounds: ends with both ids freed
-  for (let k = 0; k < calls; k++) {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let k = 0; k < calls + 400; k++) {
+    if (k >= calls) {
+      if (isTurboFanned(loop)) return true;
+      Atomics.wait(pause, 0, 0, 5);
+    }
     const off = (k * piece) % WARM_N;
     const status = call(WARM_RECS.subarray(2 * off, 2 * (off + piece)), piece, ptrs);
     if (status !== 0 && !statusIsSink) throw new Error(`warm-up replay failed at record ${status - 1}`);

@@ -148,13 +148,16 @@ export function checkTargets(rows: Row[], d: Map<string, Derived>): TargetCheck[
   const have = (k: string) => { const r = byKey.get(k); return !!r && !r.error && r.runs.length > 0; };
   const g = (k: string) => d.get(k)!;
 
+  const cpu = (a: string, b: string) => { const x = g(a).cpu, y = g(b).cpu; return x !== null && y !== null ? `; CPU time ${(x / y).toFixed(2)}×` : ""; };
+  const cpuFaster = (a: string, b: string) => { const x = g(a).cpu, y = g(b).cpu; return x !== null && y !== null ? `; CPU time ${(y / x).toFixed(2)}×` : ""; };
+
   // 1. replay loop inside wasm <= 1.3x native pymalloc
   if (have("wasm-loop") && have("native-pymalloc")) {
     const x = g("wasm-loop");
     out.push({
       target: "pymalloc, loop in wasm ≤ 1.3× native pymalloc",
       met: x.vsNative! <= 1.3,
-      detail: `${times(x.vsNative)} (net of each harness: ${times(x.vsNativeNet)})`,
+      detail: `${times(x.vsNative)} (net of each harness: ${times(x.vsNativeNet)}${cpu("wasm-loop", "native-pymalloc")})`,
     });
   } else out.push({ target: "pymalloc, loop in wasm ≤ 1.3× native pymalloc", met: null, detail: "not measured" });
 
@@ -164,19 +167,19 @@ export function checkTargets(rows: Row[], d: Map<string, Derived>): TargetCheck[
     if (have("wasm") && have(ref)) {
       const a = g("wasm"), b = g(ref);
       const raw = b.median! / a.median!, net = a.net !== null && b.net !== null ? b.net / a.net : null;
-      out.push({ target: t, met: raw >= 2 && (net === null || net >= 2), detail: `${raw.toFixed(2)}× faster (net of the JS harness: ${net === null ? "–" : net.toFixed(2) + "×"})` });
+      out.push({ target: t, met: raw >= 2 && (net === null || net >= 2), detail: `${raw.toFixed(2)}× faster (net of the JS harness: ${net === null ? "–" : net.toFixed(2) + "×"}${cpuFaster("wasm", ref)})` });
     } else out.push({ target: t, met: null, detail: "not measured" });
   }
   if (have("wasm-loop") && have("tlsf-loop")) {
     const a = g("wasm-loop"), b = g("tlsf-loop");
     const raw = b.median! / a.median!, net = a.net !== null && b.net !== null ? b.net / a.net : null;
-    out.push({ target: "(like for like) pymalloc loop in wasm vs TLSF loop in wasm", met: null, detail: `${raw.toFixed(2)}× faster (net of the wasm harness: ${net === null ? "–" : net.toFixed(2) + "×"})` });
+    out.push({ target: "(like for like) pymalloc loop in wasm vs TLSF loop in wasm", met: null, detail: `${raw.toFixed(2)}× faster (net of the wasm harness: ${net === null ? "–" : net.toFixed(2) + "×"}${cpuFaster("wasm-loop", "tlsf-loop")})` });
   }
 
   // 3. TS twin at least as fast as Pyodide's object allocator
   if (have("ts") && have("pyodide")) {
     const a = g("ts"), b = g("pyodide");
-    out.push({ target: "TS twin at least as fast as Pyodide _PyObject_Malloc", met: a.median! <= b.median!, detail: `${times(a.vsPyodide)} Pyodide's ns/op (net: ${times(a.vsPyodideNet)})` });
+    out.push({ target: "TS twin at least as fast as Pyodide _PyObject_Malloc", met: a.median! <= b.median!, detail: `${times(a.vsPyodide)} Pyodide's ns/op (net: ${times(a.vsPyodideNet)}${cpu("ts", "pyodide")})` });
   } else out.push({ target: "TS twin at least as fast as Pyodide _PyObject_Malloc", met: null, detail: "not measured" });
 
   // 4. peak linear memory <= 1.3x peak live bytes, for our backends (the in-wasm
