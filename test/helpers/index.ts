@@ -19,49 +19,21 @@
 //                               float, tuple, list and dict free lists through the state
 //   blockCounts(heap)           { blocks: getallocatedblocks(), raw: rawBlocksInUse }
 //   stderrSink()                { lines, write } to pass as createHeap's `stderr`
+//   runTs(file, args)           run a .ts file with node --import tsx (hot loops run several
+//                               times faster there than under vitest); { status, stdout, stderr }
+//   ROOT                        the repository root
 //
 // Oracles (oracles.ts): python3, python3Json, python3Run, pyodide, pyodideRun, pyodideJson.
+// heap.ts holds the parts that do not need vitest (usable from a child process):
+// BACKENDS, clearFreeLists, blockCounts, stderrSink, runTs, ROOT.
 
 import { expect } from "vitest";
 import { createHeap, type Heap, type HeapOptions } from "../../src/index";
 import type { Backend } from "../../src/alloc/types";
-import { float_clear_freelist } from "../../src/heap/float";
-import { tuple_clear_freelists } from "../../src/heap/tuple";
-import { list_clear_freelist } from "../../src/heap/list";
-import { dict_clear_freelists } from "../../src/heap/dict";
+import { blockCounts, clearFreeLists, type BlockCounts } from "./heap";
 
 export * from "./oracles";
-export type { Backend };
-
-export const BACKENDS: [Backend][] = [["wasm"], ["ts"]];
-
-/** The collector's part of the heap, if src/gc has installed it. */
-interface MaybeGc {
-  gc?: { collect(generation?: number): number };
-}
-
-/** Empty the free lists (float, tuple, list, dict), as a full collection does. */
-export function clearFreeLists(heap: Heap): void {
-  const gc = (heap as unknown as MaybeGc).gc;
-  if (gc !== undefined && typeof gc.collect === "function") {
-    gc.collect();
-    return;
-  }
-  const h = heap.h;
-  float_clear_freelist(h);
-  tuple_clear_freelists(h);
-  list_clear_freelist(h);
-  dict_clear_freelists(h);
-}
-
-export interface BlockCounts {
-  blocks: number;
-  raw: number;
-}
-
-export function blockCounts(heap: Heap): BlockCounts {
-  return { blocks: heap.sys.getallocatedblocks(), raw: heap.mem.stats().rawBlocksInUse };
-}
+export * from "./heap";
 
 export interface LeakCheck {
   /** baseline taken at creation or by the last rebase() */
@@ -107,8 +79,3 @@ export async function withHeap<T>(
   return result;
 }
 
-/** Collects the lines a heap writes to its stderr. */
-export function stderrSink(): { lines: string[]; write: (line: string) => void } {
-  const lines: string[] = [];
-  return { lines, write: (line: string) => void lines.push(line) };
-}
