@@ -123,8 +123,12 @@ export function is_weak_container(h: HeapState, op: Ref): boolean {
 
 function field(h: HeapState, self: Ref, off: number, name: string): Ref {
   const v = h.i32[(self + off) >> 2];
-  if (v === 0) throw new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
+  if (v === 0) throw no_field(h, self, name);
   return v;
+}
+
+function no_field(h: HeapState, self: Ref, name: string): PyError {
+  return new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
 }
 const data_of = (h: HeapState, self: Ref): Ref => field(h, self, WC_DATA, "data");
 const pending_of = (h: HeapState, self: Ref): Ref => field(h, self, WC_PENDING, "_pending_removals");
@@ -197,7 +201,7 @@ function remove_callback(h: HeapState, st: RemoveState, item: Ref | undefined): 
     let key = item;
     if (st.kind === WC_VALUES) {
       // wr.key
-      if (!is_subtype(slots_of(h, item), h.wr.keyedRef)) {
+      if (h.i32[(item + OB_TYPE) >> 2] !== h.wr.keyedRef.ref && !is_subtype(slots_of(h, item), h.wr.keyedRef)) {
         throw new PyError("AttributeError", `'${slots_of(h, item).name}' object has no attribute 'key'`);
       }
       key = h.i32[(item + KEYEDREF_KEY) >> 2];

@@ -35,9 +35,10 @@ import {
   FUNC_NAME,
   TP_NAME,
   TUPLE_ITEMS,
+  KEYEDREF_KEY,
 } from "../heap/layout.js";
 import { PyError, toPyError } from "../heap/errors.js";
-import { gc_track, gc_untrack, object_free } from "../heap/object.js";
+import { gc_alloc, gc_track, gc_untrack, object_free } from "../heap/object.js";
 import { Py_DECREF, Py_XDECREF } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { K_FUNCTION, K_PROXY, K_STR, K_TYPE, K_WEAKREF, Py_EQ, Py_NE, type TypeSlots, type Visit } from "../heap/typeslots.js";
@@ -45,7 +46,8 @@ import { is_subtype, slots_of } from "../heap/typeobject.js";
 import { tuple_new } from "../heap/tuple.js";
 import { list_new_empty, list_append } from "../heap/list.js";
 import { PyObject_Hash, PyObject_RichCompare } from "../heap/abstract.js";
-import { call_object } from "../heap/call.js";
+import { call_object, js_result } from "../heap/call.js";
+import { function_js } from "../heap/function.js";
 import { generic_getattr, generic_setattr, getattr } from "../heap/attr.js";
 import { addr } from "../heap/repr.js";
 import { dict_discard, dict_getitem_knownhash } from "../heap/dict.js";
@@ -203,29 +205,69 @@ function init_weakref(h: HeapState, self: Ref, ob: Ref, callback: Ref): void {
 }
 
 /**
+ * The weakref a new non-basic weakref is inserted after (get_basic_refs' proxy, or
+ * its ref), or 0 for the head of the list starting at `head`.
+ */
+function basic_prev(h: HeapState, head: Ref): Ref {
+  const i32 = h.i32;
+  if (head === 0 || i32[(head + WR_CALLBACK) >> 2] !== 0) return 0;
+  let prev: Ref = 0;
+  if (i32[(head + OB_TYPE) >> 2] === h.wr.ref.ref) {
+    prev = head;
+    head = i32[(head + WR_NEXT) >> 2];
+  }
+  if (head !== 0 && i32[(head + WR_CALLBACK) >> 2] === 0 && i32[(i32[(head + OB_TYPE) >> 2] + TP_KIND) >> 2] === K_PROXY) {
+    prev = head;
+  }
+  return prev;
+}
+
+/**
  * weakref___new__ for type `t` (ref, a class derived from it, KeyedRef, WeakMethod):
  * a new reference to a weakref to `ob` with `callback` (0 or None = none). An
  * exact `ref` without callback is the shared basic ref. The new object is tracked;
  * fields of subclasses are zero.
  */
 export function weakref_new(h: HeapState, t: TypeSlots, ob: Ref, callback: Ref): Ref {
-  const off = weaklist_offset(h, ob);
+  let i32 = h.i32;
+  const off = i32[(i32[(ob + OB_TYPE) >> 2] + TP_WEAKLISTOFFSET) >> 2];
   if (off <= 0) throw not_weakrefable(h, ob);
   if (callback === h.None) callback = 0;
   const list = ob + off;
-  const basic = callback === 0 && t === h.wr.ref;
-  get_basic_refs(h, h.i32[list >> 2]);
-  if (basic && h.wr.basicRef !== 0) return newref(h, h.wr.basicRef);
-  // tp_alloc can run a collection, which can change ob's list: look again afterwards
-  const self = alloc_instance(h, t);
-  init_weakref(h, self, ob, callback);
+  const refType = h.wr.ref;
+  const basic = callback === 0 && t === refType;
   if (basic) {
-    insert_head(h, self, list);
+    const head = i32[list >> 2];
+    if (head !== 0 && i32[(head + WR_CALLBACK) >> 2] === 0 && i32[(head + OB_TYPE) >> 2] === refType.ref) {
+      i32[head >> 2]++;
+      return head;
+    }
+  }
+  // tp_alloc can run a collection, which can change ob's list: look again afterwards
+  let self: Ref;
+  if (t === refType || t === h.wr.keyedRef) {
+    self = gc_alloc(h, t, t.basicsize);
+    i32 = h.i32;
+    if (t !== refType) i32[(self + KEYEDREF_KEY) >> 2] = 0;
   } else {
-    get_basic_refs(h, h.i32[list >> 2]);
-    const prev = h.wr.basicProxy !== 0 ? h.wr.basicProxy : h.wr.basicRef;
-    if (prev === 0) insert_head(h, self, list);
-    else insert_after(h, self, prev);
+    self = alloc_instance(h, t);
+    i32 = h.i32;
+  }
+  i32[(self + WR_HASH) >> 2] = -1;
+  i32[(self + WR_OBJECT) >> 2] = ob;
+  i32[(self + WR_VECTORCALL) >> 2] = 0;
+  if (callback !== 0) i32[callback >> 2]++;
+  i32[(self + WR_CALLBACK) >> 2] = callback;
+  const head = i32[list >> 2];
+  const prev = basic ? 0 : basic_prev(h, head);
+  if (prev === 0) {
+    // insert_head
+    i32[(self + WR_PREV) >> 2] = 0;
+    i32[(self + WR_NEXT) >> 2] = head;
+    if (head !== 0) i32[(head + WR_PREV) >> 2] = self;
+    i32[list >> 2] = self;
+  } else {
+    insert_after(h, self, prev);
   }
   gc_track(h, self);
   return self;
@@ -406,9 +448,16 @@ export function weakref_setattro(h: HeapState, self: Ref, name: string, value: R
 /** handle_callback: callback(ref); an exception goes to the unraisable hook. */
 export function handle_callback(h: HeapState, ref: Ref, callback: Ref): void {
   // the callee holds its argument for the duration of the call, as a Python frame does
-  h.i32[ref >> 2]++;
+  const i32 = h.i32;
+  i32[ref >> 2]++;
   try {
-    Py_DECREF(h, call_object(h, callback, [ref], null));
+    if (i32[(i32[(callback + OB_TYPE) >> 2] + TP_KIND) >> 2] === K_FUNCTION) {
+      // a function object: its JS function with the one argument (call_object's path without the array)
+      const r = function_js(h, callback)(ref);
+      if (r !== undefined && r !== null) Py_DECREF(h, js_result(h, r));
+    } else {
+      Py_DECREF(h, call_object(h, callback, [ref], null));
+    }
   } catch (e) {
     write_unraisable(h, e, callback);
   }
