@@ -723,6 +723,51 @@ S.finalize = {
   },
 };
 
+S.subclasses = {
+  py: `
+    class MySet(weakref.WeakSet): pass
+    class MyDict(weakref.WeakValueDictionary): pass
+    class MyFin(weakref.finalize): pass
+    class A: pass
+    a = A()
+    s = MySet([a])
+    s.tag = 1
+    d = MyDict()
+    d['k'] = a
+    out.append([type(s).__name__, len(s), a in s, type(s.copy()).__name__, s.tag, type(d).__name__, d['k'] is a, weakref.getweakrefcount(s)])
+    f = MyFin(a, out.append, 'fin')
+    out.append([type(f).__name__, f.alive])
+    del a
+    out.append([len(s), len(d), f.alive])
+  `,
+  ts(t, out) {
+    const MySet = t.cls("MySet", { base: t.wr.WeakSetType });
+    const MyDict = t.cls("MyDict", { base: t.wr.WeakValueDictionaryType });
+    const MyFin = t.cls("MyFin", { base: t.wr.finalizeType });
+    const A = t.cls("A");
+    let a = t.new(A);
+    const la = t.list([a]);
+    const s = t.new(MySet, la);
+    t.dec(la);
+    t.set(s, "tag", t.int(1));
+    const d = t.new(MyDict);
+    const k = t.str("k");
+    t.setitem(d, k, a);
+    const c = t.meth(s, "copy");
+    const dk = t.getitem(d, k);
+    out.push([t.typeName(s), t.len(s), t.contains(s, a), t.typeName(c), t.take(t.get(s, "tag")), t.typeName(d), dk === a, t.wr.getweakrefcount(s)]);
+    t.dec(c, dk);
+    const fin = t.str("fin");
+    const push = t.fn("append", (x) => void out.push(t.js(x)));
+    const f = t.new(MyFin, a, push, fin);
+    out.push([t.typeName(f), t.wr.finalizeInfo(f).alive]);
+    t.dec(a);
+    a = 0;
+    out.push([t.len(s), t.len(d), t.wr.finalizeInfo(f).alive]);
+    t.dec(f, fin, push, k, s, d, MySet, MyDict, MyFin, A);
+  },
+};
+
 let PY: Record<string, unknown[]>;
 beforeAll(() => {
   PY = runPython(Object.fromEntries(Object.entries(S).map(([k, v]) => [k, v.py])));
