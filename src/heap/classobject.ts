@@ -175,6 +175,9 @@ export function define_class(h: HeapState, name: string, spec: ClassSpec): Ref {
   try {
     build_class_dict(h, t, base, name, spec, own, addDict, addWeak);
   } catch (e) {
+    // the half-built class is in cycles with its dict (descriptors' d_type) and its
+    // mro tuple, and is not tracked yet: break them so that the release frees it
+    type_clear(h, tref);
     Py_DECREF(h, tref);
     throw e;
   }
