@@ -433,40 +433,66 @@ export class Heap {
           return prior;
         }
         if (value instanceof Uint8Array) return bytes_from(h, value);
+        // A failure part-way (MemoryError, an unhashable key) releases the container
+        // being built and the item in hand; what is left in a cycle goes to the collector.
         if (Array.isArray(value)) {
           const l = list_from_array(h, []);
           seen.set(value, l);
-          for (const v of value) {
-            const r = this.#from(v, seen, created);
-            list_append(h, l, r);
-            Py_DECREF(h, r);
+          try {
+            for (const v of value) {
+              const r = this.#from(v, seen, created);
+              try {
+                list_append(h, l, r);
+              } finally {
+                Py_DECREF(h, r);
+              }
+            }
+          } catch (e) {
+            Py_DECREF(h, l);
+            throw e;
           }
           return l;
         }
         if (value instanceof Set) {
           const s = make_new_set(h, h.T.set);
-          for (const v of value) {
-            const r = this.#from(v, seen, created);
-            try {
-              set_add(h, s, r);
-            } finally {
-              Py_DECREF(h, r);
+          try {
+            for (const v of value) {
+              const r = this.#from(v, seen, created);
+              try {
+                set_add(h, s, r);
+              } finally {
+                Py_DECREF(h, r);
+              }
             }
+          } catch (e) {
+            Py_DECREF(h, s);
+            throw e;
           }
           return s;
         }
         const d = dict_new(h);
         seen.set(value, d);
-        const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-        for (const [k, v] of entries) {
-          const kr = this.#from(k, seen, created);
-          const vr = this.#from(v, seen, created);
-          try {
-            dict_setitem(h, d, kr, vr);
-          } finally {
-            Py_DECREF(h, kr);
-            Py_DECREF(h, vr);
+        try {
+          const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
+          for (const [k, v] of entries) {
+            const kr = this.#from(k, seen, created);
+            let vr: Ref;
+            try {
+              vr = this.#from(v, seen, created);
+            } catch (e) {
+              Py_DECREF(h, kr);
+              throw e;
+            }
+            try {
+              dict_setitem(h, d, kr, vr);
+            } finally {
+              Py_DECREF(h, kr);
+              Py_DECREF(h, vr);
+            }
           }
+        } catch (e) {
+          Py_DECREF(h, d);
+          throw e;
         }
         return d;
       }
