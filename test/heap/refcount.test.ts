@@ -332,6 +332,15 @@ print(json.dumps(r))`);
       heap.decref(f);
     }));
 
+  it.fails("BUG sys.ts: heap.scope records the reference heap.sys.intern returns", () =>
+    withHeap(backend, (heap) => {
+      // SysModule's methods bypass Heap's #own: a scope does not release their results
+      heap.scope(() => {
+        const s = heap.new(heap.types.str, heap.str("a b c d"));
+        heap.sys.intern(s);
+      });
+    }));
+
   it("containers own what they store and release it when they die", () =>
     withHeap(backend, (heap) => {
       const x = heap.str("payload string");
