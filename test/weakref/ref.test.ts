@@ -564,6 +564,44 @@ S.callback_semantics = {
 };
 
 // ---------------------------------------------------------------------------------------
+S.weakref_created_by_del = {
+  py: `
+    late = None
+    class A:
+        def __del__(self):
+            global late
+            late = weakref.ref(self, lambda w: out.append('late cb'))
+    a = A()
+    r = weakref.ref(a, lambda w: out.append('cb'))
+    del a
+    out.append([late() is None, r() is None])
+    late = None
+    b = A()
+    del b
+    out.append(late() is None)
+  `,
+  ts(t, out) {
+    let late = 0 as Ref;
+    const A = t.cls("A", {
+      del: (self) => {
+        t.dec(late);
+        late = t.wr.ref(self, () => void out.push("late cb"));
+      },
+    });
+    let a = t.new(A);
+    const r = t.wr.ref(a, () => void out.push("cb"));
+    t.dec(a);
+    out.push([t.take(t.wr.deref(late)) === null, t.take(t.wr.deref(r)) === null]);
+    t.dec(late);
+    late = 0;
+    a = t.new(A);
+    t.dec(a);
+    out.push(t.take(t.wr.deref(late)) === null);
+    t.dec(late, r, A);
+  },
+};
+
+// ---------------------------------------------------------------------------------------
 
 let PY: Record<string, unknown[]>;
 beforeAll(() => {
