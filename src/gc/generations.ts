@@ -37,7 +37,6 @@ import {
   move_legacy_finalizers,
   TRASH_HAS_WEAKREFS,
   untrack_dicts,
-  untrack_tuples,
 } from "./phases.js";
 import { gc_state_init, type GcCallbackInfo } from "./state.js";
 
@@ -96,54 +95,62 @@ export function gc_collect_main(h: HeapState, generation: number): number {
   const old = generation < NUM_GENERATIONS - 1 ? heads[generation + 1] : young;
 
   const unreachable = st.unreachable;
-  deduce_unreachable(h, young, unreachable);
+  // update_refs, subtract_refs, move_unreachable; untrack_tuples is done by the
+  // scan of move_unreachable (same order, same result), which also counts
+  deduce_unreachable(h, young, unreachable, true);
 
-  untrack_tuples(h, young);
   // move reachable objects to the next generation
   if (young !== old) {
-    if (generation === NUM_GENERATIONS - 2) g.long_lived_pending += gc_list_size(h, young);
+    if (generation === NUM_GENERATIONS - 2) g.long_lived_pending += st.survivors;
     gc_list_merge(h, young, old);
   } else {
     // dicts are untracked only in full collections, to avoid quadratic dict
-    // build-up (issue #14775)
-    untrack_dicts(h, young);
+    // build-up (issue #14775); untrack_dicts also counts what stays
+    g.long_lived_total = untrack_dicts(h, young);
     g.long_lived_pending = 0;
-    g.long_lived_total = gc_list_size(h, young);
   }
 
-  // All objects in unreachable are trash, but objects reachable from legacy
-  // finalizers (tp_del) can't safely be deleted.
   const finalizers = st.finalizers;
   gc_list_init(h, finalizers);
-  const trash = move_legacy_finalizers(h, unreachable, finalizers);
-  const movedToFinalizers = move_legacy_finalizer_reachable(h, finalizers);
-
   const debugCollectable = (g.debug & DEBUG_COLLECTABLE) !== 0;
-  if (debugCollectable) {
-    for (let gc = h.i32[unreachable >> 2]; gc !== unreachable; gc = h.i32[gc >> 2]) {
-      debug_cycle(h, "collectable", gc + 8);
-    }
-  }
-
-  const finalUnreachable = st.finalUnreachable;
-  if (trash === 0 && !debugCollectable) {
-    // No weakref, no finalizer and no output: no code runs before delete_garbage,
-    // so handle_weakrefs and finalize_garbage would do nothing and the second
+  let finalUnreachable = st.finalUnreachable;
+  if (st.trashFlags === 0 && !debugCollectable) {
+    // No legacy finalizer, no weakref, no finalizer and no output: nothing runs
+    // before delete_garbage, so move_legacy_finalizers would move nothing,
+    // handle_weakrefs and finalize_garbage would do nothing, and the second
     // deduce_unreachable would find every object unreachable again, in the same
-    // order. Take its result directly.
-    gc_list_init(h, finalUnreachable);
-    gc_list_merge(h, unreachable, finalUnreachable);
-    m += st.trashCount - movedToFinalizers;
+    // order. Take `unreachable` as the final trash directly (its
+    // NEXT_MASK_UNREACHABLE marks stay; delete_garbage reads past them).
+    finalUnreachable = unreachable;
+    m += st.trashCount;
   } else {
-    // clear weakrefs and invoke callbacks as necessary (src/weakref plugs in here)
-    if ((trash & TRASH_HAS_WEAKREFS) !== 0) m += handle_weakrefs(h, unreachable, old);
+    // All objects in unreachable are trash, but objects reachable from legacy
+    // finalizers (tp_del) can't safely be deleted.
+    const trash = move_legacy_finalizers(h, unreachable, finalizers);
+    const movedToFinalizers = move_legacy_finalizer_reachable(h, finalizers);
 
-    // call tp_finalize on objects which have one
-    finalize_garbage(h, unreachable, st.seen);
+    if (debugCollectable) {
+      for (let gc = h.i32[unreachable >> 2]; gc !== unreachable; gc = h.i32[gc >> 2]) {
+        debug_cycle(h, "collectable", gc + 8);
+      }
+    }
 
-    // handle objects resurrected by the finalizers; continue with the rest
-    handle_resurrected_objects(h, unreachable, finalUnreachable, old);
-    m += gc_list_size(h, finalUnreachable);
+    if (trash === 0 && !debugCollectable) {
+      // legacy finalizers only: nothing runs before delete_garbage either
+      gc_list_init(h, finalUnreachable);
+      gc_list_merge(h, unreachable, finalUnreachable);
+      m += st.trashCount - movedToFinalizers;
+    } else {
+      // clear weakrefs and invoke callbacks as necessary (src/weakref plugs in here)
+      if ((trash & TRASH_HAS_WEAKREFS) !== 0) m += handle_weakrefs(h, unreachable, old);
+
+      // call tp_finalize on objects which have one
+      finalize_garbage(h, unreachable, st.seen);
+
+      // handle objects resurrected by the finalizers; continue with the rest
+      handle_resurrected_objects(h, unreachable, finalUnreachable, old);
+      m += gc_list_size(h, finalUnreachable);
+    }
   }
 
   // tp_clear the final trash: this breaks the cycles (and may free objects in finalizers)

@@ -20,7 +20,16 @@ import {
   GC_PREV,
   NEXT_MASK_UNREACHABLE,
   DICT_KEYS,
+  DICT_KEYS_GENERAL,
   DICT_KEYS_UNICODE,
+  ENTRY_KEY,
+  ENTRY_VALUE,
+  HT_CACHED_KEYS,
+  MANAGED_DICT,
+  MANAGED_VALUES,
+  SIZEOF_DICT_ENTRY,
+  TUPLE_ITEMS,
+  Py_TPFLAGS_HEAPTYPE,
   DICT_VALUES,
   DK_INDICES,
   DK_KIND,
@@ -54,14 +63,13 @@ import {
   gc_list_move,
 } from "../heap/gclist.js";
 import { call_object } from "../heap/call.js";
-import { dict_maybe_untrack } from "../heap/dict.js";
 import { list_append, list_clear } from "../heap/list.js";
 import { Py_DECREF } from "../heap/refcount.js";
 import { addr } from "../heap/repr.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { tuple_maybe_untrack } from "../heap/tuple.js";
-import { K_PROXY, K_WEAKREF } from "../heap/typeslots.js";
-import { gc_children } from "./traverse.js";
+import { K_PROXY, K_TYPE, K_WEAKREF } from "../heap/typeslots.js";
+import { gc_children, gc_children_base } from "./traverse.js";
 
 /** gc.DEBUG_* flags (gcmodule.c) */
 export const DEBUG_STATS = 1 << 0;
@@ -81,18 +89,39 @@ const CPREV = GC_HEAD_OFFSET + GC_PREV; // _gc_prev relative to the object
  *
  * After this, _gc_prev of the objects in `containers` holds gc_refs instead of a
  * back link: the list is singly linked until move_unreachable rebuilds it.
+ * Returns the number of objects.
  */
-export function update_refs(h: HeapState, containers: number): void {
+export function update_refs(h: HeapState, containers: number): number {
   const i32 = h.i32;
+  let n = 0;
   for (let gc = i32[(containers >> 2) + NX]; gc !== containers; gc = i32[(gc >> 2) + NX]) {
     const pi = (gc >> 2) + PV;
     i32[pi] = (i32[pi] & PREV_MASK_FINALIZED) | PREV_MASK_COLLECTING | (i32[(gc + H + OB_REFCNT) >> 2] << PREV_SHIFT);
+    n++;
   }
+  return n;
+}
+
+/**
+ * visit_decref: gc_refs-- if `c` is in the collected set. Only objects of the set
+ * are COLLECTING, and only GC objects have a GC head: the COLLECTING bit is read
+ * first (for a non-GC object that word belongs to something else) and only when
+ * it is set does the type decide (_PyObject_IS_GC; a static type object has a GC
+ * head that never is COLLECTING, so HAVE_GC is the whole test).
+ */
+function visit_decref(i32: Int32Array, c: number): void {
+  const pi = (c + CPREV) >> 2;
+  const p = i32[pi];
+  if ((p & PREV_MASK_COLLECTING) === 0) return;
+  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
+  i32[pi] = p - (1 << PREV_SHIFT);
 }
 
 /**
  * subtract_refs: traverse every object of `containers`, decrementing gc_refs of
- * each referent that is itself in the set (visit_decref).
+ * each referent that is itself in the set (visit_decref). Exact lists, unicode
+ * dicts and instances of classes are traversed inline; everything else through
+ * gc_children (the same order as their tp_traverse).
  *
  * After this, gc_refs of each object is the number of references to it from
  * outside the collected set (JS-owned references included, as C locals are in
@@ -100,13 +129,14 @@ export function update_refs(h: HeapState, containers: number): void {
  */
 export function subtract_refs(h: HeapState, containers: number): void {
   const i32 = h.i32;
+  const u8 = h.u8;
   const w = h.gcModule!.work;
+  const types = h.types;
   const listType = h.T.list.ref;
   const dictType = h.T.dict.ref;
   for (let gc = i32[(containers >> 2) + NX]; gc !== containers; gc = i32[(gc >> 2) + NX]) {
     const op = gc + H;
     const type = i32[(op + OB_TYPE) >> 2];
-    // exact lists and dicts inline (the bulk of most heaps), the rest through gc_children
     if (type === listType) {
       let i = i32[(op + OB_SIZE) >> 2];
       const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
@@ -114,101 +144,61 @@ export function subtract_refs(h: HeapState, containers: number): void {
         const c = i32[items + i];
         if (c !== 0) visit_decref(i32, c);
       }
-    } else if (type === dictType && (i32[(op + DICT_VALUES) >> 2] | h.u8[i32[(op + DICT_KEYS) >> 2] + DK_KIND]) === DICT_KEYS_UNICODE) {
-      // combined table with str keys: the values only
-      const keys = i32[(op + DICT_KEYS) >> 2];
-      const ne = i32[(keys + DK_NENTRIES) >> 2];
-      let e = (keys + DK_INDICES + (1 << h.u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
-      for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
-        const c = i32[e];
-        if (c !== 0) visit_decref(i32, c);
-      }
-    } else {
-      const n = gc_children(h, i32, op, w);
-      const buf = w.buf;
-      for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
+      continue;
     }
-  }
-}
-
-/**
- * visit_decref: gc_refs-- if `c` is in the collected set (COLLECTING). A static
- * type object has a GC head that never is, so HAVE_GC is the whole _PyObject_IS_GC.
- */
-function visit_decref(i32: Int32Array, c: number): void {
-  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
-  const pi = (c + CPREV) >> 2;
-  const p = i32[pi];
-  if ((p & PREV_MASK_COLLECTING) !== 0) i32[pi] = p - (1 << PREV_SHIFT);
-}
-
-/**
- * move_unreachable: scan `young` front to back. An object with gc_refs > 0 is
- * reachable: traverse it with visit_reachable (referents still ahead get gc_refs 1;
- * referents already moved to `unreachable` come back to young's tail), relink its
- * back pointer and clear COLLECTING. An object with gc_refs == 0 moves,
- * tentatively, to `unreachable`, its _gc_next marked NEXT_MASK_UNREACHABLE.
- *
- * After this, `young` holds exactly the objects reachable from outside the
- * original set, in scan order, doubly linked again, COLLECTING cleared; `unreachable`
- * holds the rest (COLLECTING set, NEXT_MASK_UNREACHABLE on every _gc_next but the
- * head's). Chains first seen with gc_refs 0 come out reversed, which decides the
- * order of later phases (tuple untracking, DEBUG_COLLECTABLE lines, finalizers).
- */
-export function move_unreachable(h: HeapState, young: number, unreachable: number): void {
-  const i32 = h.i32;
-  const w = h.gcModule!.work;
-  const listType = h.T.list.ref;
-  const dictType = h.T.dict.ref;
-  let prev = young;
-  let gc = i32[(young >> 2) + NX];
-  while (gc !== young) {
-    const pi = (gc >> 2) + PV;
-    if ((i32[pi] & PREV_MASK) !== 0) {
-      // gc is reachable from outside; what it refers to is too. The visits may
-      // append to young (and change gc's _gc_next when gc is young's tail), so
-      // the next object is read only after them.
-      const op = gc + H;
-      const type = i32[(op + OB_TYPE) >> 2];
-      if (type === listType) {
-        let i = i32[(op + OB_SIZE) >> 2];
-        const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
-        while (--i >= 0) {
-          const c = i32[items + i];
-          if (c !== 0) visit_reachable(i32, c, young);
-        }
-      } else if (type === dictType && (i32[(op + DICT_VALUES) >> 2] | h.u8[i32[(op + DICT_KEYS) >> 2] + DK_KIND]) === DICT_KEYS_UNICODE) {
-        const keys = i32[(op + DICT_KEYS) >> 2];
+    if (type === dictType) {
+      const keys = i32[(op + DICT_KEYS) >> 2];
+      if (i32[(op + DICT_VALUES) >> 2] === 0 && u8[keys + DK_KIND] === DICT_KEYS_UNICODE) {
+        // combined table with str keys: the values only
         const ne = i32[(keys + DK_NENTRIES) >> 2];
-        let e = (keys + DK_INDICES + (1 << h.u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
+        let e = (keys + DK_INDICES + (1 << u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
         for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
           const c = i32[e];
-          if (c !== 0) visit_reachable(i32, c, young);
+          if (c !== 0) visit_decref(i32, c);
         }
-      } else {
-        const n = gc_children(h, i32, op, w);
-        const buf = w.buf;
-        for (let k = 0; k < n; k++) visit_reachable(i32, buf[k], young);
+        continue;
       }
-      // _PyGCHead_SET_PREV(gc, prev) and gc_clear_collecting(gc)
-      i32[pi] = prev | (i32[pi] & PREV_MASK_FINALIZED);
-      prev = gc;
-    } else {
-      // Maybe unreachable: move it to `unreachable` by hand (the list functions do
-      // not know NEXT_MASK_UNREACHABLE); young stays singly linked here.
-      i32[(prev >> 2) + NX] = i32[(gc >> 2) + NX];
-      const last = i32[(unreachable >> 2) + PV];
-      i32[(last >> 2) + NX] = NEXT_MASK_UNREACHABLE | gc;
-      i32[pi] = last | (i32[pi] & ~PREV_MASK);
-      i32[(gc >> 2) + NX] = NEXT_MASK_UNREACHABLE | unreachable;
-      i32[(unreachable >> 2) + PV] = gc;
+    } else if ((i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) !== 0) {
+      // subtype_traverse: slots (most derived class first), attributes, the class
+      const t = types[i32[(type + TP_ID) >> 2]];
+      let b = t;
+      while (b.heaptype) {
+        const members = b.members;
+        for (let i = 0; i < members.length; i++) {
+          const c = i32[(op + members[i]) >> 2];
+          if (c !== 0) visit_decref(i32, c);
+        }
+        b = b.base!;
+      }
+      const dictoffset = t.dictoffset;
+      if (dictoffset === -1) {
+        const values = i32[(op + MANAGED_VALUES) >> 2];
+        if (values !== 0) {
+          const nv = i32[(i32[(type + HT_CACHED_KEYS) >> 2] + DK_NENTRIES) >> 2];
+          const base = values >> 2;
+          for (let i = 0; i < nv; i++) {
+            const c = i32[base + i];
+            if (c !== 0) visit_decref(i32, c);
+          }
+        }
+        const d = i32[(op + MANAGED_DICT) >> 2];
+        if (d !== 0) visit_decref(i32, d);
+      } else if (dictoffset > 0 && b.dictoffset === 0) {
+        const d = i32[(op + dictoffset) >> 2];
+        if (d !== 0) visit_decref(i32, d);
+      }
+      visit_decref(i32, type);
+      if (b.tp_traverse !== null) {
+        const n = gc_children_base(h, i32, op, b, w);
+        const buf = w.buf;
+        for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
+      }
+      continue;
     }
-    gc = i32[(prev >> 2) + NX];
+    const n = gc_children(h, i32, op, w);
+    const buf = w.buf;
+    for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
   }
-  // young's _gc_prev must be the last object left in it
-  i32[(young >> 2) + PV] = prev;
-  // don't let the pollution of the unreachable head's next pointer leak
-  i32[(unreachable >> 2) + NX] &= ~NEXT_MASK_UNREACHABLE;
 }
 
 /**
@@ -218,10 +208,10 @@ export function move_unreachable(h: HeapState, young: number, unreachable: numbe
  * with gc_refs 1; if it is still ahead with gc_refs 0, it gets gc_refs 1.
  */
 function visit_reachable(i32: Int32Array, c: number, young: number): void {
-  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
   const ci = (c + CPREV) >> 2;
   const p = i32[ci];
   if ((p & PREV_MASK_COLLECTING) === 0) return;
+  if ((i32[(i32[(c + OB_TYPE) >> 2] + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return;
   const g = c - H;
   const nx = i32[(g >> 2) + NX];
   if ((nx & NEXT_MASK_UNREACHABLE) !== 0) {
@@ -244,6 +234,190 @@ function visit_reachable(i32: Int32Array, c: number, young: number): void {
   }
 }
 
+/** move_unreachable's report (st.trashFlags): some trash object is a weakref or is weakly referenced */
+export const TRASH_HAS_WEAKREFS = 1;
+/** move_unreachable's report: some trash object has a tp_finalize not called yet */
+export const TRASH_HAS_FINALIZERS = 2;
+/** move_unreachable's report: some trash object has a legacy tp_del */
+export const TRASH_HAS_LEGACY = 4;
+
+/**
+ * move_unreachable: scan `young` front to back. An object with gc_refs > 0 is
+ * reachable: traverse it with visit_reachable (referents still ahead get gc_refs 1;
+ * referents already moved to `unreachable` come back to young's tail), relink its
+ * back pointer and clear COLLECTING. An object with gc_refs == 0 moves,
+ * tentatively, to `unreachable`, its _gc_next marked NEXT_MASK_UNREACHABLE.
+ *
+ * With `main` (the first deduce_unreachable of gc_collect_main) it also does
+ * untrack_tuples' work as each object is scanned: the scan order is young's final
+ * order, so each tuple sees exactly the tracking state of its items that the
+ * separate pass would see. And it reports, in h.gcModule, how many objects stay
+ * in young (survivors) and in `unreachable` (trashCount; `total` is the size of
+ * young on entry, from update_refs), and what the objects
+ * moved to `unreachable` need (trashFlags, TRASH_*; objects later found reachable
+ * may have added flags: the report errs on the safe side).
+ *
+ * After this, `young` holds exactly the objects reachable from outside the
+ * original set (minus, with `main`, the tuples untracked), in scan order, doubly
+ * linked again, COLLECTING cleared; `unreachable` holds the rest (COLLECTING set,
+ * NEXT_MASK_UNREACHABLE on every _gc_next but the head's). Chains first seen with
+ * gc_refs 0 come out reversed, which decides the order of later phases (tuple
+ * untracking, DEBUG_COLLECTABLE lines, finalizers).
+ */
+export function move_unreachable(h: HeapState, young: number, unreachable: number, main = false, total = 0): void {
+  const i32 = h.i32;
+  const u8 = h.u8;
+  const st = h.gcModule!;
+  const w = st.work;
+  const types = h.types;
+  const listType = h.T.list.ref;
+  const dictType = h.T.dict.ref;
+  const tupleType = h.T.tuple.ref;
+  let survivors = 0;
+  let untracked = 0;
+  let flags = 0;
+  let prev = young;
+  let gc = i32[(young >> 2) + NX];
+  while (gc !== young) {
+    const pi = (gc >> 2) + PV;
+    if ((i32[pi] & PREV_MASK) !== 0) {
+      // gc is reachable from outside; what it refers to is too. The visits may
+      // append to young (and change gc's _gc_next when gc is young's tail), so
+      // the next object is read only after them.
+      const op = gc + H;
+      const type = i32[(op + OB_TYPE) >> 2];
+      if (type === listType) {
+        let i = i32[(op + OB_SIZE) >> 2];
+        const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
+        while (--i >= 0) {
+          const c = i32[items + i];
+          if (c !== 0) visit_reachable(i32, c, young);
+        }
+      } else if (
+        type === dictType &&
+        i32[(op + DICT_VALUES) >> 2] === 0 &&
+        u8[i32[(op + DICT_KEYS) >> 2] + DK_KIND] === DICT_KEYS_UNICODE
+      ) {
+        const keys = i32[(op + DICT_KEYS) >> 2];
+        const ne = i32[(keys + DK_NENTRIES) >> 2];
+        let e = (keys + DK_INDICES + (1 << u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
+        for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
+          const c = i32[e];
+          if (c !== 0) visit_reachable(i32, c, young);
+        }
+      } else if ((i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) !== 0) {
+        const t = types[i32[(type + TP_ID) >> 2]];
+        let b = t;
+        while (b.heaptype) {
+          const members = b.members;
+          for (let i = 0; i < members.length; i++) {
+            const c = i32[(op + members[i]) >> 2];
+            if (c !== 0) visit_reachable(i32, c, young);
+          }
+          b = b.base!;
+        }
+        const dictoffset = t.dictoffset;
+        if (dictoffset === -1) {
+          const values = i32[(op + MANAGED_VALUES) >> 2];
+          if (values !== 0) {
+            const nv = i32[(i32[(type + HT_CACHED_KEYS) >> 2] + DK_NENTRIES) >> 2];
+            const base = values >> 2;
+            for (let i = 0; i < nv; i++) {
+              const c = i32[base + i];
+              if (c !== 0) visit_reachable(i32, c, young);
+            }
+          }
+          const d = i32[(op + MANAGED_DICT) >> 2];
+          if (d !== 0) visit_reachable(i32, d, young);
+        } else if (dictoffset > 0 && b.dictoffset === 0) {
+          const d = i32[(op + dictoffset) >> 2];
+          if (d !== 0) visit_reachable(i32, d, young);
+        }
+        visit_reachable(i32, type, young);
+        if (b.tp_traverse !== null) {
+          const n = gc_children_base(h, i32, op, b, w);
+          const buf = w.buf;
+          for (let k = 0; k < n; k++) visit_reachable(i32, buf[k], young);
+        }
+      } else {
+        const n = gc_children(h, i32, op, w);
+        const buf = w.buf;
+        for (let k = 0; k < n; k++) visit_reachable(i32, buf[k], young);
+      }
+      if (main && type === tupleType && tuple_may_untrack(i32, op, tupleType)) {
+        // _PyTuple_MaybeUntrack (untrack_tuples): unlink it from young, untracked
+        i32[(prev >> 2) + NX] = i32[(gc >> 2) + NX];
+        i32[(gc >> 2) + NX] = 0;
+        i32[pi] &= PREV_MASK_FINALIZED;
+        untracked++;
+      } else {
+        // _PyGCHead_SET_PREV(gc, prev) and gc_clear_collecting(gc)
+        i32[pi] = prev | (i32[pi] & PREV_MASK_FINALIZED);
+        prev = gc;
+        survivors++;
+      }
+    } else {
+      // Maybe unreachable: move it to `unreachable` by hand (the list functions do
+      // not know NEXT_MASK_UNREACHABLE); young stays singly linked here.
+      i32[(prev >> 2) + NX] = i32[(gc >> 2) + NX];
+      const last = i32[(unreachable >> 2) + PV];
+      i32[(last >> 2) + NX] = NEXT_MASK_UNREACHABLE | gc;
+      i32[pi] = last | (i32[pi] & ~PREV_MASK);
+      i32[(gc >> 2) + NX] = NEXT_MASK_UNREACHABLE | unreachable;
+      i32[(unreachable >> 2) + PV] = gc;
+      if (main) flags |= trash_flags(i32, gc);
+    }
+    gc = i32[(prev >> 2) + NX];
+  }
+  // young's _gc_prev must be the last object left in it
+  i32[(young >> 2) + PV] = prev;
+  // don't let the pollution of the unreachable head's next pointer leak
+  i32[(unreachable >> 2) + NX] &= ~NEXT_MASK_UNREACHABLE;
+  if (main) {
+    st.survivors = survivors;
+    st.trashCount = total - survivors - untracked;
+    st.trashFlags = flags;
+  }
+}
+
+/** What an object entering `unreachable` will need later (TRASH_*). */
+function trash_flags(i32: Int32Array, gc: number): number {
+  const op = gc + H;
+  const type = i32[(op + OB_TYPE) >> 2];
+  const xflags = i32[(type + TP_XFLAGS) >> 2];
+  let f = 0;
+  if ((xflags & XF_LEGACY_DEL) !== 0) f |= TRASH_HAS_LEGACY;
+  if ((xflags & XF_FINALIZE) !== 0 && (i32[(gc >> 2) + PV] & PREV_MASK_FINALIZED) === 0) f |= TRASH_HAS_FINALIZERS;
+  const kind = i32[(type + TP_KIND) >> 2];
+  if (kind === K_WEAKREF || kind === K_PROXY) f |= TRASH_HAS_WEAKREFS;
+  const off = i32[(type + TP_WEAKLISTOFFSET) >> 2];
+  if (off > 0 && i32[(op + off) >> 2] !== 0) f |= TRASH_HAS_WEAKREFS;
+  return f;
+}
+
+/**
+ * _PyObject_GC_MAY_BE_TRACKED: a GC object (a static type object is not one) that
+ * is not an untracked exact tuple.
+ */
+function may_be_tracked(i32: Int32Array, o: number, tupleType: number): boolean {
+  const type = i32[(o + OB_TYPE) >> 2];
+  if ((i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HAVE_GC) === 0) return false;
+  if (type === tupleType) return i32[(o + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0;
+  if (i32[(type + TP_KIND) >> 2] === K_TYPE) return (i32[(o + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) !== 0;
+  return true;
+}
+
+/** _PyTuple_MaybeUntrack's test for a tracked exact tuple: no item may be tracked. */
+function tuple_may_untrack(i32: Int32Array, op: number, tupleType: number): boolean {
+  const n = i32[(op + OB_SIZE) >> 2];
+  const items = (op + TUPLE_ITEMS) >> 2;
+  for (let i = 0; i < n; i++) {
+    const elt = i32[items + i];
+    if (elt === 0 || may_be_tracked(i32, elt, tupleType)) return false;
+  }
+  return true;
+}
+
 /**
  * deduce_unreachable: update_refs, subtract_refs, move_unreachable over `base`
  * (a normal list, no masks), with `unreachable` freshly initialised.
@@ -252,16 +426,18 @@ function visit_reachable(i32: Int32Array, c: number, young: number): void {
  * `unreachable` the rest, still flagged NEXT_MASK_UNREACHABLE (not a normal list
  * until move_legacy_finalizers or clear_unreachable_mask).
  */
-export function deduce_unreachable(h: HeapState, base: number, unreachable: number): void {
-  update_refs(h, base);
+export function deduce_unreachable(h: HeapState, base: number, unreachable: number, main = false): void {
+  const total = update_refs(h, base);
   subtract_refs(h, base);
   gc_list_init(h, unreachable);
-  move_unreachable(h, base, unreachable);
+  move_unreachable(h, base, unreachable, main, total);
 }
 
 /**
  * untrack_tuples: _PyTuple_MaybeUntrack on every exact tuple of `head`, in list
- * order (a tuple of a tuple untracks one level per collection).
+ * order (a tuple of a tuple untracks one level per collection). gc_collect_main
+ * has move_unreachable do this as it scans; the separate pass is kept for
+ * reference and tests.
  *
  * After this, no exact tuple in `head` holds only objects that cannot be in a cycle.
  */
@@ -281,34 +457,76 @@ export function untrack_tuples(h: HeapState, head: number): void {
 
 /**
  * untrack_dicts: _PyDict_MaybeUntrack on every exact dict of `head` (full
- * collections only, issue #14775).
+ * collections only, issue #14775): a dict none of whose values (and, for non-str
+ * tables, keys) may be tracked is untracked. Returns how many objects remain in
+ * `head` (the size gc_collect_main needs next).
  *
  * After this, no exact dict in `head` holds only keys and values that cannot be
  * in a cycle.
  */
-export function untrack_dicts(h: HeapState, head: number): void {
+export function untrack_dicts(h: HeapState, head: number): number {
+  const i32 = h.i32;
+  const u8 = h.u8;
   const dictType = h.T.dict.ref;
-  let i32 = h.i32;
+  const tupleType = h.T.tuple.ref;
+  let size = 0;
   let gc = i32[(head >> 2) + NX];
   while (gc !== head) {
     const next = i32[(gc >> 2) + NX];
-    if (i32[(gc + H + OB_TYPE) >> 2] === dictType) {
-      dict_maybe_untrack(h, gc + H);
-      i32 = h.i32;
+    const op = gc + H;
+    if (i32[(op + OB_TYPE) >> 2] === dictType && dict_may_untrack(i32, u8, op, tupleType)) {
+      // _PyObject_GC_UNTRACK (the list is a normal list here)
+      const pi = (gc >> 2) + PV;
+      const p = i32[pi];
+      const prevNode = p & PREV_MASK;
+      i32[(prevNode >> 2) + NX] = next;
+      const ni = (next >> 2) + PV;
+      i32[ni] = prevNode | (i32[ni] & ~PREV_MASK);
+      i32[(gc >> 2) + NX] = 0;
+      i32[pi] = p & PREV_MASK_FINALIZED;
+    } else {
+      size++;
     }
     gc = next;
   }
+  return size;
+}
+
+/** _PyDict_MaybeUntrack's test (the dict is exact and tracked). */
+function dict_may_untrack(i32: Int32Array, u8: Uint8Array, op: number, tupleType: number): boolean {
+  const keys = i32[(op + DICT_KEYS) >> 2];
+  const numentries = i32[(keys + DK_NENTRIES) >> 2];
+  const values = i32[(op + DICT_VALUES) >> 2];
+  if (values !== 0) {
+    const base = values >> 2;
+    for (let i = 0; i < numentries; i++) {
+      const value = i32[base + i];
+      if (value !== 0 && may_be_tracked(i32, value, tupleType)) return false;
+    }
+    return true;
+  }
+  const ep0 = keys + DK_INDICES + (1 << u8[keys + DK_LOG2_INDEX_BYTES]);
+  if (u8[keys + DK_KIND] !== DICT_KEYS_GENERAL) {
+    let e = (ep0 + UENTRY_VALUE) >> 2;
+    for (let i = 0; i < numentries; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
+      const value = i32[e];
+      if (value !== 0 && may_be_tracked(i32, value, tupleType)) return false;
+    }
+    return true;
+  }
+  let e = ep0 >> 2;
+  for (let i = 0; i < numentries; i++, e += SIZEOF_DICT_ENTRY >> 2) {
+    const value = i32[e + (ENTRY_VALUE >> 2)];
+    if (value === 0) continue;
+    if (may_be_tracked(i32, value, tupleType) || may_be_tracked(i32, i32[e + (ENTRY_KEY >> 2)], tupleType)) return false;
+  }
+  return true;
 }
 
 /** has_legacy_finalizer: the type has a tp_del. */
 function has_legacy_finalizer(i32: Int32Array, op: Ref): boolean {
   return (i32[(i32[(op + OB_TYPE) >> 2] + TP_XFLAGS) >> 2] & XF_LEGACY_DEL) !== 0;
 }
-
-/** move_legacy_finalizers' report: some trash object is a weakref or is weakly referenced */
-export const TRASH_HAS_WEAKREFS = 1;
-/** move_legacy_finalizers' report: some trash object has a tp_finalize not called yet */
-export const TRASH_HAS_FINALIZERS = 2;
 
 /**
  * move_legacy_finalizers: clear NEXT_MASK_UNREACHABLE on every object of
@@ -490,17 +708,21 @@ export function handle_resurrected_objects(
  * delete_garbage: for each object of `collectable`, head first: under DEBUG_SAVEALL
  * append it to gc.garbage; otherwise tp_clear it (holding a reference meanwhile),
  * which breaks its cycles and lets refcounting free the rest. An object still at
- * the head afterwards is alive: it goes to `old`.
+ * the head afterwards is alive: it goes to `old`. `collectable` may still carry
+ * NEXT_MASK_UNREACHABLE marks (gc_collect_main's fast path hands it
+ * move_unreachable's list as is): the links are read without them, and the GC
+ * list primitives that deallocation uses tolerate them.
  *
  * After this, `collectable` is empty: every object in it was freed or moved to
- * `old` (COLLECTING cleared).
+ * `old` (COLLECTING cleared, no mark).
  */
 export function delete_garbage(h: HeapState, collectable: number, old: number): void {
   const st = h.gcModule!;
   const listType = h.T.list.ref;
+  const hn = (collectable >> 2) + NX;
   for (;;) {
     let i32 = h.i32;
-    const gc = i32[(collectable >> 2) + NX];
+    const gc = i32[hn] & ~NEXT_MASK_UNREACHABLE;
     if (gc === collectable) break;
     const op = gc + H;
     if ((h.gc.debug & DEBUG_SAVEALL) !== 0) {
@@ -530,10 +752,18 @@ export function delete_garbage(h: HeapState, collectable: number, old: number): 
       }
     }
     i32 = h.i32;
-    if (i32[(collectable >> 2) + NX] === gc) {
-      // still alive: it may die later
-      i32[(gc >> 2) + PV] &= ~PREV_MASK_COLLECTING;
-      gc_list_move(h, gc, old);
+    if ((i32[hn] & ~NEXT_MASK_UNREACHABLE) === gc) {
+      // still alive, it may die later: unlink it (it is the first) and append it to `old`
+      const gi = gc >> 2;
+      const next = i32[gi + NX] & ~NEXT_MASK_UNREACHABLE;
+      i32[hn] = next;
+      const ni = (next >> 2) + PV;
+      i32[ni] = collectable | (i32[ni] & ~PREV_MASK);
+      const last = i32[(old >> 2) + PV];
+      i32[gi + PV] = last | (i32[gi + PV] & PREV_MASK_FINALIZED);
+      i32[(last >> 2) + NX] = gc;
+      i32[gi + NX] = old;
+      i32[(old >> 2) + PV] = gc;
     }
   }
 }

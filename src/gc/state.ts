@@ -36,8 +36,10 @@ export interface GcModuleState {
   /** gc.callbacks */
   readonly callbacks: GcCallback[];
   readonly work: TraverseWork;
-  /** objects left in `unreachable` by move_legacy_finalizers */
+  /** the first move_unreachable's report: objects left in young, in `unreachable`, and TRASH_* flags */
+  survivors: number;
   trashCount: number;
+  trashFlags: number;
   /** m and n of the last gc_collect_main (collected, uncollectable) */
   collected: number;
   uncollectable: number;
@@ -85,7 +87,9 @@ export function gc_state_init(h: HeapState): GcModuleState {
     garbage,
     callbacks: [],
     work: new_traverse_work(),
+    survivors: 0,
     trashCount: 0,
+    trashFlags: 0,
     collected: 0,
     uncollectable: 0,
   };

@@ -74,7 +74,8 @@ import {
   K_OBJECT,
   K_SET,
   K_TUPLE,
-  K_TYPE
+  K_TYPE,
+  type TypeSlots,
 } from "../heap/typeslots.js";
 
 /**
@@ -154,13 +155,34 @@ export function gc_children(h: HeapState, i32: Int32Array, op: Ref, w: TraverseW
     buf[n++] = type;
     // ...then the solid base's traverse.
     if (b.tp_traverse === null) return n;
-    kind = b.kind;
-    if (kind !== K_LIST && kind !== K_DICT && kind !== K_TUPLE && kind !== K_SET) {
-      w.n = n;
-      b.tp_traverse(h, op, visit_push, w);
-      return w.n;
-    }
+    return children_of_kind(h, i32, op, b.kind, b, w, n);
   }
+  return children_of_kind(h, i32, op, kind, null, w, n);
+}
+
+/**
+ * The part of subtype_traverse that a heap type's solid base `b` contributes
+ * (b.tp_traverse != null), into w.buf[0..n).
+ */
+export function gc_children_base(h: HeapState, i32: Int32Array, op: Ref, b: TypeSlots, w: TraverseWork): number {
+  return children_of_kind(h, i32, op, b.kind, b, w, 0);
+}
+
+/**
+ * The children a builtin layout `kind` holds, appended to w.buf from `n`. `slots`
+ * is the TypeSlots whose tp_traverse serves the kinds not inlined here (null:
+ * the object's own type).
+ */
+function children_of_kind(
+  h: HeapState,
+  i32: Int32Array,
+  op: Ref,
+  kind: number,
+  slots: TypeSlots | null,
+  w: TraverseWork,
+  n: number,
+): number {
+  let buf = w.buf;
   switch (kind) {
     case K_LIST: {
       let i = i32[(op + OB_SIZE) >> 2];
@@ -227,59 +249,62 @@ export function gc_children(h: HeapState, i32: Int32Array, op: Ref, w: TraverseW
       }
       return n;
     }
-    case K_FUNCTION: {
-      // buf always has room for a handful of fields
-      let v = i32[(op + FUNC_MODULE) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + FUNC_NAME) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + FUNC_DICT) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + FUNC_QUALNAME) >> 2];
-      if (v !== 0) buf[n++] = v;
-      return n;
-    }
-    case K_METHOD: {
-      let v = i32[(op + METH_FUNC) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + METH_SELF) >> 2];
-      if (v !== 0) buf[n++] = v;
-      return n;
-    }
-    case K_BUILTIN_METHOD: {
-      const v = i32[(op + BMETH_SELF) >> 2];
-      if (v !== 0) buf[n++] = v;
-      return n;
-    }
-    case K_DESCR: {
-      const v = i32[(op + DESCR_TYPE) >> 2];
-      if (v !== 0) buf[n++] = v;
-      return n;
-    }
-    case K_TYPE: {
-      if ((i32[(op + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) === 0) return n; // static types
-      let v = i32[(op + TP_DICT) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + TP_MRO) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + TP_BASES) >> 2];
-      if (v !== 0) buf[n++] = v;
-      v = i32[(op + TP_BASE) >> 2];
-      if (v !== 0) buf[n++] = v;
-      return n;
-    }
-    case K_OBJECT:
-      // object() itself is not a GC type; a GC instance of a class based on object
-      // was handled above (its base has no tp_traverse)
-      return n;
-    default: {
-      const tr = h.types[i32[(type + TP_ID) >> 2]].tp_traverse;
-      if (tr === null) return n;
-      w.n = n;
-      tr(h, op, visit_push, w);
-      return w.n;
-    }
   }
+  if (slots === null) {
+    // fixed-layout builtins (n is 0 here: buf has room for their few fields)
+    switch (kind) {
+      case K_FUNCTION: {
+        let v = i32[(op + FUNC_MODULE) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + FUNC_NAME) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + FUNC_DICT) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + FUNC_QUALNAME) >> 2];
+        if (v !== 0) buf[n++] = v;
+        return n;
+      }
+      case K_METHOD: {
+        let v = i32[(op + METH_FUNC) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + METH_SELF) >> 2];
+        if (v !== 0) buf[n++] = v;
+        return n;
+      }
+      case K_BUILTIN_METHOD: {
+        const v = i32[(op + BMETH_SELF) >> 2];
+        if (v !== 0) buf[n++] = v;
+        return n;
+      }
+      case K_DESCR: {
+        const v = i32[(op + DESCR_TYPE) >> 2];
+        if (v !== 0) buf[n++] = v;
+        return n;
+      }
+      case K_TYPE: {
+        if ((i32[(op + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) === 0) return n; // static types
+        let v = i32[(op + TP_DICT) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + TP_MRO) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + TP_BASES) >> 2];
+        if (v !== 0) buf[n++] = v;
+        v = i32[(op + TP_BASE) >> 2];
+        if (v !== 0) buf[n++] = v;
+        return n;
+      }
+      case K_OBJECT:
+        // object() itself is not a GC type; a GC instance of a class based on
+        // object was handled by gc_children (its base has no tp_traverse)
+        return n;
+    }
+    slots = h.types[i32[(i32[(op + OB_TYPE) >> 2] + TP_ID) >> 2]];
+  }
+  const tr = slots.tp_traverse;
+  if (tr === null) return n;
+  w.n = n;
+  tr(h, op, visit_push, w);
+  return w.n;
 }
 
 /** The children of `op` as an array (tests compare it with tp_traverse). */
