@@ -89,7 +89,7 @@ import {
 } from "../heap/set.js";
 import { list_append, list_get, list_new_empty, list_pop, list_size } from "../heap/list.js";
 import { tuple_pack2, tuple_size } from "../heap/tuple.js";
-import { function_new, native_register } from "../heap/function.js";
+import { native_register } from "../heap/function.js";
 import { call_object } from "../heap/call.js";
 import { type_call } from "../heap/construct.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
@@ -97,7 +97,7 @@ import { generic_getattr, generic_setattr, getattr, hasattr } from "../heap/attr
 import { addr, PyObject_Repr } from "../heap/repr.js";
 import { str_literal, unicode_to_js } from "../heap/str.js";
 import { PyObject_ClearWeakRefs, remove_dead_weakref, weakref_new, wr_deref, write_unraisable } from "./ref.js";
-import { alloc_instance, bool_ref, newref, none, py_args } from "./state.js";
+import { alloc_instance, bool_ref, new_function, newref, none, py_args } from "./state.js";
 
 // ---------------------------------------------------------------- kinds
 
@@ -171,19 +171,12 @@ function make_remove(h: HeapState, self: Ref, kind: number): Ref {
   }
   const state: RemoveState = { fn: 0, selfref, kind };
   const [n, q, m] = REMOVE_NAMES[kind];
-  const name = str_literal(h, n);
-  const qualname = str_literal(h, q);
-  const module = str_literal(h, m);
   let fn: Ref;
   try {
-    fn = function_new(h, (item: Ref) => remove_callback(h, state, item), name, qualname, module);
+    fn = new_function(h, (item: Ref) => remove_callback(h, state, item), n, q, m);
   } catch (e) {
     Py_DECREF(h, d);
     throw e;
-  } finally {
-    Py_DECREF(h, name);
-    Py_DECREF(h, qualname);
-    Py_DECREF(h, module);
   }
   state.fn = fn;
   h.i32[(fn + FUNC_DICT) >> 2] = d;

@@ -505,9 +505,16 @@ export function PyObject_ClearWeakRefs(h: HeapState, object: Ref): void {
     }
     return;
   }
-  const tuple = tuple_new(h, count * 2); // may run a collection: read the list again
-  i32 = h.i32;
-  let current = i32[list >> 2];
+  let tuple: Ref = 0;
+  try {
+    tuple = tuple_new(h, count * 2); // may run a collection: read the list again
+  } catch (e) {
+    if (!(e instanceof PyError && e.pytype === "MemoryError")) throw e;
+    // No memory for the tuple (where CPython gives up with the weakrefs still set):
+    // the same snapshot in a JS array, so that no weakref outlives its referent.
+  }
+  const pairs: Ref[] = [];
+  let current = h.i32[list >> 2];
   for (let i = 0; i < count && current !== 0; ++i) {
     i32 = h.i32;
     const next = i32[(current + WR_NEXT) >> 2];
@@ -515,8 +522,12 @@ export function PyObject_ClearWeakRefs(h: HeapState, object: Ref): void {
     i32[(current + WR_CALLBACK) >> 2] = 0;
     if (i32[current >> 2] > 0) {
       i32[current >> 2]++;
-      i32[(tuple + TUPLE_ITEMS + 8 * i) >> 2] = current;
-      i32[(tuple + TUPLE_ITEMS + 4 + 8 * i) >> 2] = callback;
+      if (tuple !== 0) {
+        i32[(tuple + TUPLE_ITEMS + 8 * i) >> 2] = current;
+        i32[(tuple + TUPLE_ITEMS + 4 + 8 * i) >> 2] = callback;
+      } else {
+        pairs.push(current, callback);
+      }
       unlink(h, current);
     } else {
       unlink(h, current);
@@ -524,11 +535,19 @@ export function PyObject_ClearWeakRefs(h: HeapState, object: Ref): void {
     }
     current = next;
   }
-  for (let i = 0; i < count; ++i) {
-    const callback = h.i32[(tuple + TUPLE_ITEMS + 4 + 8 * i) >> 2];
-    if (callback !== 0) handle_callback(h, h.i32[(tuple + TUPLE_ITEMS + 8 * i) >> 2], callback);
+  if (tuple !== 0) {
+    for (let i = 0; i < count; ++i) {
+      const callback = h.i32[(tuple + TUPLE_ITEMS + 4 + 8 * i) >> 2];
+      if (callback !== 0) handle_callback(h, h.i32[(tuple + TUPLE_ITEMS + 8 * i) >> 2], callback);
+    }
+    Py_DECREF(h, tuple);
+  } else {
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i + 1] !== 0) handle_callback(h, pairs[i], pairs[i + 1]);
+    for (let i = pairs.length - 2; i >= 0; i -= 2) {
+      Py_XDECREF(h, pairs[i + 1]);
+      Py_DECREF(h, pairs[i]);
+    }
   }
-  Py_DECREF(h, tuple);
 }
 
 /**
@@ -562,8 +581,19 @@ export function getweakrefs(h: HeapState, op: Ref): Ref {
   if (off <= 0) return list_new_empty(h, 0);
   const refs: Ref[] = [];
   for (let wr = h.i32[(op + off) >> 2]; wr !== 0; wr = h.i32[(wr + WR_NEXT) >> 2]) refs.push(wr);
-  const result = list_new_empty(h, 0);
-  for (const wr of refs) list_append(h, result, wr);
+  // PyList_New(count): allocating the list may run a collection, so the list is
+  // read first; the weakrefs are held while the list grows
+  for (const wr of refs) h.i32[wr >> 2]++;
+  let result: Ref = 0;
+  try {
+    result = list_new_empty(h, 0);
+    for (const wr of refs) list_append(h, result, wr);
+  } catch (e) {
+    if (result !== 0) Py_DECREF(h, result);
+    throw e;
+  } finally {
+    for (const wr of refs) Py_DECREF(h, wr);
+  }
   return result;
 }
 

@@ -16,9 +16,11 @@ import { HT_CACHED_KEYS } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
 import { gc_alloc } from "../heap/object.js";
 import { Py_DECREF } from "../heap/refcount.js";
-import type { HeapState, Ref } from "../heap/state.js";
+import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import type { TypeSlots } from "../heap/typeslots.js";
 import { init_inline_values } from "../heap/dict.js";
+import { function_new } from "../heap/function.js";
+import { str_literal } from "../heap/str.js";
 
 export class WeakrefState {
   // ---- types (builtin, never freed) ----
@@ -144,4 +146,16 @@ export function py_args(fname: string, args: Ref[], params: string[], nrequired:
     "TypeError",
     `${fname}() missing ${missing.length} required positional argument${missing.length === 1 ? "" : "s"}: ${list}`,
   );
+}
+
+/** A new function object for a JS function, named as a Python function would be (module may be ""). */
+export function new_function(h: HeapState, fn: JsCallable, name: string, qualname: string, module: string): Ref {
+  const strs: Ref[] = [];
+  try {
+    for (const s of [name, qualname]) strs.push(str_literal(h, s));
+    if (module !== "") strs.push(str_literal(h, module));
+    return function_new(h, fn, strs[0], strs[1], module !== "" ? strs[2] : 0);
+  } finally {
+    for (const r of strs) Py_DECREF(h, r);
+  }
 }

@@ -31,12 +31,11 @@ import type { HeapState, Ref } from "../heap/state.js";
 import { K_METHOD, Py_EQ, Py_NE, type ProtocolSlots, type TypeSlots, type Visit } from "../heap/typeslots.js";
 import { is_subtype, slots_of } from "../heap/typeobject.js";
 import { dict_getitem, dict_new, dict_setitem } from "../heap/dict.js";
-import { function_new, method_new } from "../heap/function.js";
+import { method_new } from "../heap/function.js";
 import { call_object } from "../heap/call.js";
 import { PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
 import { PyObject_Repr } from "../heap/repr.js";
 import { generic_getattr, generic_setattr } from "../heap/attr.js";
-import { str_literal } from "../heap/str.js";
 import { gc_untrack } from "../heap/object.js";
 import {
   PyObject_ClearWeakRefs,
@@ -47,7 +46,7 @@ import {
   weakref_traverse,
   wr_deref,
 } from "./ref.js";
-import { bool_ref, newref, none, py_args } from "./state.js";
+import { bool_ref, new_function, newref, none, py_args } from "./state.js";
 
 /** Is `op` a WeakMethod (or an instance of a class derived from it)? */
 export function is_weakmethod(h: HeapState, op: Ref): boolean {
@@ -92,17 +91,7 @@ function weakmethod_cb(h: HeapState, fn: Ref): void {
 /** A new `_cb` function whose __dict__ holds the `callback` cell. */
 function make_cb(h: HeapState, callback: Ref): Ref {
   const state = { fn: 0 as Ref };
-  const name = str_literal(h, "_cb");
-  const qualname = str_literal(h, "WeakMethod.__new__.<locals>._cb");
-  const module = str_literal(h, "weakref");
-  let fn: Ref;
-  try {
-    fn = function_new(h, () => weakmethod_cb(h, state.fn), name, qualname, module);
-  } finally {
-    Py_DECREF(h, name);
-    Py_DECREF(h, qualname);
-    Py_DECREF(h, module);
-  }
+  const fn = new_function(h, () => weakmethod_cb(h, state.fn), "_cb", "WeakMethod.__new__.<locals>._cb", "weakref");
   state.fn = fn;
   try {
     const d = dict_new(h);
@@ -128,10 +117,10 @@ export function weakmethod_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: 
   }
   const obj = i32[(meth + METH_SELF) >> 2];
   const func = i32[(meth + METH_FUNC) >> 2];
+  const cb = make_cb(h, callback);
   h.i32[obj >> 2]++;
   h.i32[func >> 2]++;
   h.i32[meth >> 2]++;
-  const cb = make_cb(h, callback);
   let self: Ref = 0;
   try {
     self = weakref_new(h, t, obj, cb);
