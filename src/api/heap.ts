@@ -669,9 +669,13 @@ export class Heap {
     const h = this.h;
     if (!is_subtype(slots_of(h, s), h.T.set)) {
       // weak containers and classes with an `add` method
-      const r = call_object(h, this.getattr(s, "add"), [v], null);
+      const m = this.getattr(s, "add");
       this.#unown();
-      Py_DECREF(h, r);
+      try {
+        Py_DECREF(h, call_object(h, m, [v], null));
+      } finally {
+        Py_DECREF(h, m);
+      }
       return;
     }
     set_add(h, s, v);
