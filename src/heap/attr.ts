@@ -262,12 +262,19 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
     }
   }
   if (t.dictoffset === -1) {
-    const key = intern_js(h, name);
+    // the canonical name object if there is one (borrowed); interning a new name
+    // makes one, which the instance then owns
+    let key = name_key(h, name);
     let ok: boolean;
-    try {
-      ok = instance_setattr_dict(h, obj, h.i32[(t.ref + HT_CACHED_KEYS) >> 2], key, value);
-    } finally {
-      Py_DECREF(h, key);
+    if (key !== 0) ok = instance_setattr_dict(h, obj, h.i32[(t.ref + HT_CACHED_KEYS) >> 2], key, value);
+    else {
+      if (value === 0) throw no_attribute(t, name);
+      key = intern_js(h, name);
+      try {
+        ok = instance_setattr_dict(h, obj, h.i32[(t.ref + HT_CACHED_KEYS) >> 2], key, value);
+      } finally {
+        Py_DECREF(h, key);
+      }
     }
     if (!ok) throw no_attribute(t, name);
     return;

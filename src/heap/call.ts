@@ -44,9 +44,30 @@ export function call_js(h: HeapState, fn: (...a: never[]) => unknown, args: Ref[
   const depth = scopes.length;
   if (depth !== 0) scopes.push([]);
   try {
-    r = kwargs !== null && Object.keys(kwargs).length > 0
-      ? (fn as (...a: unknown[]) => unknown)(...args, kwargs)
-      : (fn as (...a: unknown[]) => unknown)(...args);
+    const f = fn as (...a: unknown[]) => unknown;
+    if (kwargs !== null && Object.keys(kwargs).length > 0) r = f(...args, kwargs);
+    else {
+      // direct calls for the common arities: a spread call costs more
+      switch (args.length) {
+        case 0:
+          r = f();
+          break;
+        case 1:
+          r = f(args[0]);
+          break;
+        case 2:
+          r = f(args[0], args[1]);
+          break;
+        case 3:
+          r = f(args[0], args[1], args[2]);
+          break;
+        case 4:
+          r = f(args[0], args[1], args[2], args[3]);
+          break;
+        default:
+          r = f(...args);
+      }
+    }
   } catch (e) {
     throw toPyError(e);
   } finally {
