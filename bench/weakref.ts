@@ -14,9 +14,11 @@
 //                 d.get(j) -- each step kills the old value (its KeyedRef's callback
 //                 removes the entry), stores a new KeyedRef and reads it back
 //
-// ops/s = iterations / seconds, median of --runs timed runs (default 7, after one
-// untimed warm-up run). The collector is enabled in both, with CPython's
-// thresholds. Prints a Markdown table (or --json).
+// ops/s = iterations / seconds, median of --runs timed runs (default 7, after an
+// untimed warm-up), ours and CPython's interleaved (one python3 process per run,
+// its own warm-up inside) so that all see the same load; wall-clock and CPU-time
+// ratios. The collector is enabled in both, with CPython's thresholds. Prints a
+// Markdown table (or --json).
 //
 //   npx tsx bench/weakref.ts            # N = 1e6, K = 1e5, M = 1e6
 //   npx tsx bench/weakref.ts --quick    # N = 2e4, K = 2e3, M = 2e4, 5 runs
@@ -82,8 +84,13 @@ async function makeHeap(backend: Backend): Promise<HeapState> {
   return h;
 }
 
-/** One timed run of a workload on a fresh heap: seconds. */
-async function runOurs(backend: Backend, w: Workload, o: Options): Promise<number> {
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** One timed run of a workload on a fresh heap: wall-clock and CPU seconds. */
+async function runOurs(backend: Backend, w: Workload, o: Options): Promise<Timing> {
   const h = await makeHeap(backend);
   const W = weakref_module(h);
   const A = define_class(h, "A", {});
@@ -95,7 +102,10 @@ async function runOurs(backend: Backend, w: Workload, o: Options): Promise<numbe
   const ref = h.wr.ref;
   let t0 = 0;
   let t1 = 0;
+  let c0 = process.cpuUsage();
+  let c1 = c0;
   if (w === "ref_cb_die") {
+    c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < o.N; i++) {
       const obj = type_call(h, At, [], null);
@@ -104,15 +114,18 @@ async function runOurs(backend: Backend, w: Workload, o: Options): Promise<numbe
       Py_DECREF(h, r);
     }
     t1 = performance.now();
+    c1 = process.cpuUsage();
     if (calls !== o.N) throw new Error(`ref_cb_die: ${calls} callbacks, expected ${o.N}`);
   } else if (w === "ref_cb_drop") {
     const obj = type_call(h, At, [], null);
+    c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < o.N; i++) {
       const r = weakref_new(h, ref, obj, cb);
       Py_DECREF(h, r);
     }
     t1 = performance.now();
+    c1 = process.cpuUsage();
     Py_DECREF(h, obj);
     if (calls !== 0) throw new Error("ref_cb_drop: a callback ran");
   } else {
@@ -128,6 +141,7 @@ async function runOurs(backend: Backend, w: Workload, o: Options): Promise<numbe
       Py_DECREF(h, v);
     }
     const get = getattr(h, d, "get");
+    c0 = process.cpuUsage();
     t0 = performance.now();
     for (let i = 0; i < o.M; i++) {
       const j = i % o.K;
@@ -139,6 +153,7 @@ async function runOurs(backend: Backend, w: Workload, o: Options): Promise<numbe
       Py_DECREF(h, got);
     }
     t1 = performance.now();
+    c1 = process.cpuUsage();
     const g0 = PyObject_GetItem(h, d, keys[0]);
     const ok = g0 === list_get(h, live, 0);
     Py_DECREF(h, g0);
@@ -151,14 +166,15 @@ async function runOurs(backend: Backend, w: Workload, o: Options): Promise<numbe
   Py_DECREF(h, cb);
   Py_DECREF(h, A);
   gc_collect(h, 2);
-  return (t1 - t0) / 1000;
+  return { wall: (t1 - t0) / 1000, cpu: (c1.user - c0.user + c1.system - c0.system) / 1e6 };
 }
 
 // ---------------------------------------------------------------- CPython
 
 const PY = `
 import gc, json, sys, time, weakref
-N, K, M, RUNS = (int(x) for x in sys.argv[1:5])
+WORKLOAD = sys.argv[1]
+N, K, M = (int(x) for x in sys.argv[2:5])
 class A: pass
 calls = 0
 def cb(wr):
@@ -167,18 +183,18 @@ def cb(wr):
 
 def ref_cb_die():
     ref = weakref.ref
-    t0 = time.perf_counter()
+    t0 = time.perf_counter(); c0 = time.process_time()
     for i in range(N):
         o = A(); r = ref(o, cb); del o; del r
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 def ref_cb_drop():
     ref = weakref.ref
     o = A()
-    t0 = time.perf_counter()
+    t0 = time.perf_counter(); c0 = time.process_time()
     for i in range(N):
         r = ref(o, cb); del r
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 def wvd_churn():
     d = weakref.WeakValueDictionary()
@@ -186,33 +202,28 @@ def wvd_churn():
     for j in range(K):
         v = A(); live.append(v); d[j] = v
     del v
-    t0 = time.perf_counter()
+    t0 = time.perf_counter(); c0 = time.process_time()
     for i in range(M):
         j = i % K
         live[j] = A()
         d[j] = live[j]
         d.get(j)
-    t = time.perf_counter() - t0
+    t = time.perf_counter() - t0, time.process_time() - c0
     assert d[0] is live[0]
     return t
 
-res = {}
-for name, f in [('ref_cb_die', ref_cb_die), ('ref_cb_drop', ref_cb_drop), ('wvd_churn', wvd_churn)]:
-    f()
-    gc.collect()
-    runs = []
-    for r in range(RUNS):
-        runs.append(f())
-        gc.collect()
-    res[name] = runs
-print(json.dumps({'version': sys.version.split()[0], 'runs': res}))
+f = globals()[WORKLOAD]
+f()          # warm-up
+gc.collect()
+wall, cpu = f()
+print(json.dumps({'version': sys.version.split()[0], 'wall': wall, 'cpu': cpu}))
 `;
 
-function runCPython(o: Options): { version: string; runs: Record<Workload, number[]> } | { error: string } {
-  const r = spawnSync("python3", ["-c", PY, String(o.N), String(o.K), String(o.M), String(o.runs)], {
+/** One timed run of a workload in python3 (after one untimed run in the same process). */
+function runCPython(w: Workload, o: Options): (Timing & { version: string }) | { error: string } {
+  const r = spawnSync("python3", ["-c", PY, w, String(o.N), String(o.K), String(o.M)], {
     encoding: "utf8",
     env: { ...process.env, PYTHONHASHSEED: "0" },
-    maxBuffer: 16 * 2 ** 20,
   });
   if (r.status !== 0) return { error: (r.stderr || String(r.error)).trim().split("\n").pop() ?? "python3 failed" };
   return JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -233,36 +244,49 @@ function fmt(opsPerSec: number): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const iterations: Record<Workload, number> = { ref_cb_die: o.N, ref_cb_drop: o.N, wvd_churn: o.M };
-  const ours: Record<string, Record<Workload, number[]>> = {};
-  for (const backend of ["wasm", "ts"] as Backend[]) {
-    const per = {} as Record<Workload, number[]>;
-    for (const w of WORKLOADS) {
-      await runOurs(backend, w, o); // warm-up
-      const runs: number[] = [];
-      for (let r = 0; r < o.runs; r++) runs.push(await runOurs(backend, w, o));
-      per[w] = runs;
+  const runs: Record<string, Record<Workload, Timing[]>> = { wasm: {} as Record<Workload, Timing[]>, ts: {} as Record<Workload, Timing[]>, cpython: {} as Record<Workload, Timing[]> };
+  let version = "";
+  let pyError = "";
+  for (const w of WORKLOADS) {
+    for (const b of ["wasm", "ts"] as Backend[]) await runOurs(b, w, o); // warm-up
+    for (const k of Object.keys(runs)) runs[k][w] = [];
+    // interleaved, so that the three see the same load on a shared machine
+    for (let r = 0; r < o.runs; r++) {
+      for (const b of ["wasm", "ts"] as Backend[]) runs[b][w].push(await runOurs(b, w, o));
+      if (pyError === "") {
+        const p = runCPython(w, o);
+        if ("error" in p) pyError = p.error;
+        else {
+          version = p.version;
+          runs.cpython[w].push({ wall: p.wall, cpu: p.cpu });
+        }
+      }
     }
-    ours[backend] = per;
   }
-  const py = runCPython(o);
+  const ops = (k: string, w: Workload, by: "wall" | "cpu"): number | null =>
+    runs[k][w].length === 0 ? null : iterations[w] / median(runs[k][w].map((t) => t[by]));
   const rows = WORKLOADS.map((w) => {
-    const n = iterations[w];
-    const cpy = "runs" in py ? n / median(py.runs[w]) : null;
-    const wasm = n / median(ours.wasm[w]);
-    const ts = n / median(ours.ts[w]);
-    return { workload: w, iterations: n, wasm, ts, cpython: cpy, vsCPythonWasm: cpy ? wasm / cpy : null, vsCPythonTs: cpy ? ts / cpy : null };
+    const r = (by: "wall" | "cpu") => {
+      const wasm = ops("wasm", w, by)!;
+      const ts = ops("ts", w, by)!;
+      const cpy = ops("cpython", w, by);
+      return { wasm, ts, cpython: cpy, vsCPythonWasm: cpy ? wasm / cpy : null, vsCPythonTs: cpy ? ts / cpy : null };
+    };
+    return { workload: w, iterations: iterations[w], ...r("wall"), cpuTime: r("cpu") };
   });
   if (o.json) {
-    console.log(JSON.stringify({ node: process.version, options: o, cpython: py, ours, rows }, null, 1));
+    console.log(JSON.stringify({ node: process.version, options: o, cpython: { version, error: pyError || undefined }, runs, rows }, null, 1));
     return;
   }
-  const pyver = "version" in py ? py.version : `unavailable (${py.error})`;
-  console.log(`# bench/weakref.ts — ops/s, median of ${o.runs} runs (node ${process.version}, python ${pyver})\n`);
-  console.log("| workload | iterations | ours (wasm) | ours (ts) | CPython 3.11 | wasm ÷ CPython | ts ÷ CPython |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  const pyver = pyError === "" ? version : `unavailable (${pyError})`;
+  console.log(`# bench/weakref.ts — ops/s, median of ${o.runs} interleaved runs (node ${process.version}, python ${pyver})\n`);
+  console.log("| workload | iterations | ours (wasm) | ours (ts) | CPython 3.11 | wasm ÷ CPython | ts ÷ CPython | CPU time: wasm ÷ CPython | ts ÷ CPython |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     const x = (v: number | null): string => (v === null ? "–" : `${v.toFixed(2)}×`);
-    console.log(`| ${r.workload} | ${r.iterations.toLocaleString("en-US")} | ${fmt(r.wasm)} | ${fmt(r.ts)} | ${r.cpython === null ? "–" : fmt(r.cpython)} | ${x(r.vsCPythonWasm)} | ${x(r.vsCPythonTs)} |`);
+    console.log(
+      `| ${r.workload} | ${r.iterations.toLocaleString("en-US")} | ${fmt(r.wasm)} | ${fmt(r.ts)} | ${r.cpython === null ? "–" : fmt(r.cpython)} | ${x(r.vsCPythonWasm)} | ${x(r.vsCPythonTs)} | ${x(r.cpuTime.vsCPythonWasm)} | ${x(r.cpuTime.vsCPythonTs)} |`,
+    );
   }
 }
 

@@ -24,7 +24,8 @@ describe("bench/weakref.ts --quick", () => {
       expect(row.wasm).toBeGreaterThan(0);
       expect(row.ts).toBeGreaterThan(0);
       expect(row.cpython).toBeGreaterThan(0);
+      expect(row.cpuTime.vsCPythonWasm).toBeGreaterThan(0);
     }
-    for (const b of ["wasm", "ts"]) for (const w of ["ref_cb_die", "ref_cb_drop", "wvd_churn"]) expect(out.ours[b][w]).toHaveLength(3);
+    for (const b of ["wasm", "ts", "cpython"]) for (const w of ["ref_cb_die", "ref_cb_drop", "wvd_churn"]) expect(out.runs[b][w]).toHaveLength(3);
   });
 });
