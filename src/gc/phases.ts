@@ -129,76 +129,87 @@ function visit_decref(i32: Int32Array, c: number): void {
  */
 export function subtract_refs(h: HeapState, containers: number): void {
   const i32 = h.i32;
-  const u8 = h.u8;
-  const w = h.gcModule!.work;
-  const types = h.types;
   const listType = h.T.list.ref;
   const dictType = h.T.dict.ref;
   for (let gc = i32[(containers >> 2) + NX]; gc !== containers; gc = i32[(gc >> 2) + NX]) {
     const op = gc + H;
     const type = i32[(op + OB_TYPE) >> 2];
-    if (type === listType) {
-      let i = i32[(op + OB_SIZE) >> 2];
-      const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
-      while (--i >= 0) {
-        const c = i32[items + i];
+    // each layout in its own small function: the hot loops keep their registers
+    if (type === listType) decref_list(i32, op);
+    else if (type === dictType) decref_dict(h, i32, op);
+    else if ((i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) !== 0) decref_instance(h, i32, op, type);
+    else decref_children(h, i32, op);
+  }
+}
+
+function decref_list(i32: Int32Array, op: number): void {
+  let i = i32[(op + OB_SIZE) >> 2];
+  const items = i32[(op + LIST_ITEMS) >> 2] >> 2;
+  while (--i >= 0) {
+    const c = i32[items + i];
+    if (c !== 0) visit_decref(i32, c);
+  }
+}
+
+function decref_dict(h: HeapState, i32: Int32Array, op: number): void {
+  const u8 = h.u8;
+  const keys = i32[(op + DICT_KEYS) >> 2];
+  if (i32[(op + DICT_VALUES) >> 2] !== 0 || u8[keys + DK_KIND] !== DICT_KEYS_UNICODE) {
+    decref_children(h, i32, op);
+    return;
+  }
+  // combined table with str keys: the values only
+  const ne = i32[(keys + DK_NENTRIES) >> 2];
+  let e = (keys + DK_INDICES + (1 << u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
+  for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
+    const c = i32[e];
+    if (c !== 0) visit_decref(i32, c);
+  }
+}
+
+/** subtype_traverse: slots (most derived class first), attributes, the class, the base's part. */
+function decref_instance(h: HeapState, i32: Int32Array, op: number, type: number): void {
+  const t = h.types[i32[(type + TP_ID) >> 2]];
+  let b = t;
+  while (b.heaptype) {
+    const members = b.members;
+    for (let i = 0; i < members.length; i++) {
+      const c = i32[(op + members[i]) >> 2];
+      if (c !== 0) visit_decref(i32, c);
+    }
+    b = b.base!;
+  }
+  const dictoffset = t.dictoffset;
+  if (dictoffset === -1) {
+    const values = i32[(op + MANAGED_VALUES) >> 2];
+    if (values !== 0) {
+      const nv = i32[(i32[(type + HT_CACHED_KEYS) >> 2] + DK_NENTRIES) >> 2];
+      const base = values >> 2;
+      for (let i = 0; i < nv; i++) {
+        const c = i32[base + i];
         if (c !== 0) visit_decref(i32, c);
       }
-      continue;
     }
-    if (type === dictType) {
-      const keys = i32[(op + DICT_KEYS) >> 2];
-      if (i32[(op + DICT_VALUES) >> 2] === 0 && u8[keys + DK_KIND] === DICT_KEYS_UNICODE) {
-        // combined table with str keys: the values only
-        const ne = i32[(keys + DK_NENTRIES) >> 2];
-        let e = (keys + DK_INDICES + (1 << u8[keys + DK_LOG2_INDEX_BYTES]) + UENTRY_VALUE) >> 2;
-        for (let i = 0; i < ne; i++, e += SIZEOF_DICT_UNICODE_ENTRY >> 2) {
-          const c = i32[e];
-          if (c !== 0) visit_decref(i32, c);
-        }
-        continue;
-      }
-    } else if ((i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) !== 0) {
-      // subtype_traverse: slots (most derived class first), attributes, the class
-      const t = types[i32[(type + TP_ID) >> 2]];
-      let b = t;
-      while (b.heaptype) {
-        const members = b.members;
-        for (let i = 0; i < members.length; i++) {
-          const c = i32[(op + members[i]) >> 2];
-          if (c !== 0) visit_decref(i32, c);
-        }
-        b = b.base!;
-      }
-      const dictoffset = t.dictoffset;
-      if (dictoffset === -1) {
-        const values = i32[(op + MANAGED_VALUES) >> 2];
-        if (values !== 0) {
-          const nv = i32[(i32[(type + HT_CACHED_KEYS) >> 2] + DK_NENTRIES) >> 2];
-          const base = values >> 2;
-          for (let i = 0; i < nv; i++) {
-            const c = i32[base + i];
-            if (c !== 0) visit_decref(i32, c);
-          }
-        }
-        const d = i32[(op + MANAGED_DICT) >> 2];
-        if (d !== 0) visit_decref(i32, d);
-      } else if (dictoffset > 0 && b.dictoffset === 0) {
-        const d = i32[(op + dictoffset) >> 2];
-        if (d !== 0) visit_decref(i32, d);
-      }
-      visit_decref(i32, type);
-      if (b.tp_traverse !== null) {
-        const n = gc_children_base(h, i32, op, b, w);
-        const buf = w.buf;
-        for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
-      }
-      continue;
-    }
-    const n = gc_children(h, i32, op, w);
+    const d = i32[(op + MANAGED_DICT) >> 2];
+    if (d !== 0) visit_decref(i32, d);
+  } else if (dictoffset > 0 && b.dictoffset === 0) {
+    const d = i32[(op + dictoffset) >> 2];
+    if (d !== 0) visit_decref(i32, d);
+  }
+  visit_decref(i32, type);
+  if (b.tp_traverse !== null) {
+    const w = h.gcModule!.work;
+    const n = gc_children_base(h, i32, op, b, w);
     const buf = w.buf;
     for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
   }
+}
+
+function decref_children(h: HeapState, i32: Int32Array, op: number): void {
+  const w = h.gcModule!.work;
+  const n = gc_children(h, i32, op, w);
+  const buf = w.buf;
+  for (let k = 0; k < n; k++) visit_decref(i32, buf[k]);
 }
 
 /**
