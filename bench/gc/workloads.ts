@@ -490,13 +490,21 @@ export async function runChild(spec: {
   const b = await benchHeap(spec.backend);
   const warmN = Math.min(spec.n, spec.warm ?? 20_000);
   if (spec.w === "D") {
-    if (warmN > 0) runD(b, Math.min(warmN, 1000), spec.batch!, Math.min(spec.ops!, 400_000), 0);
+    if (warmN > 0) {
+      runD(b, Math.min(warmN, 1000), spec.batch!, Math.min(spec.ops!, 400_000), 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     return runD(b, spec.n, spec.batch!, spec.ops!, spec.order ?? 0);
   }
   const w = spec.w as GraphWorkload;
   if (warmN > 0) {
+    // enough passes for TurboFan to have compiled the build, the phases and the
+    // deallocators (>= 3 passes, >= 200,000 objects), then a pause for its
+    // background compile jobs to land
     const wt = w === "E" ? xorshift32_targets(warmN, 3) : null;
-    for (let i = 0; i < 2; i++) runGraph(b, w, warmN, wt);
+    const passes = Math.max(3, Math.ceil(200_000 / warmN));
+    for (let i = 0; i < passes; i++) runGraph(b, w, warmN, wt);
+    await new Promise((r) => setTimeout(r, 50));
   }
   const targets = w === "E" ? xorshift32_targets(spec.n, 3) : null;
   return runGraph(b, w, spec.n, targets);
