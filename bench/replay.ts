@@ -26,7 +26,7 @@ import {
 import { pymallocWasm, pymallocLoop, pymallocTwin } from "./lib/pymalloc.js";
 import { privateCopies } from "./lib/loops.js";
 import { expectation, type Expectation } from "./lib/verify.js";
-import { buildNative, runNative, type NativeBuild, type NativeResult } from "./lib/native.js";
+import { buildNative, nativeInput, runNative, type NativeBuild, type NativeResult } from "./lib/native.js";
 import { derive, markdownTable, checkTargets, targetsMarkdown, type Row, type TraceHeader } from "./lib/report.js";
 
 const DEFAULT_TRACE = join(ROOT, "bench", "traces", "json_roundtrip-1M.trace.gz");
@@ -220,33 +220,55 @@ async function replayOne(path: string): Promise<TraceResult> {
   // warm-up: JIT and wasm tier-up (a JS loop needs a few passes to reach its
   // steady state); warm-up passes are verified too
   for (const b of usable) for (let w = 0; w < warmups; w++) await runOnce(b, false);
+  // The native replayer takes its turn in every round too (`replay -n 1`: one
+  // run of its loop, pymalloc and glibc, each in a fresh forked child), so that
+  // it meets the same noise as the rest.
+  const natRuns: NativeResult[] = [];
+  let natError: string | undefined;
+  const input = native ? nativeInput(native, path, total, total === recordLimit) : null;
+  const runNativeOnce = () => {
+    if (!native || !input || natError) return;
+    progress?.update({ task: "native replay" });
+    try {
+      natRuns.push(runNative(native, input.path, total, 1));
+    } catch (e) {
+      natError = (e as Error).message.split("\n")[0];
+      log(`${name}: native replay failed: ${(e as Error).message}`);
+    }
+    progress?.increment();
+  };
+
   // timed runs, interleaved so that a noisy moment does not hit one backend only
+  const slots = usable.length + (native ? 1 : 0);
   for (let r = 0; r < runs; r++) {
-    for (let k = 0; k < usable.length; k++) await runOnce(usable[(k + r) % usable.length], true);
+    for (let k = 0; k < slots; k++) {
+      const j = (k + r) % slots;
+      if (j < usable.length) await runOnce(usable[j], true);
+      else runNativeOnce();
+    }
   }
+  input?.cleanup();
 
   const rows = [...results.values()];
-  let nat: NativeResult | undefined;
-  if (native) {
-    progress?.update({ task: `native replay -n ${runs}` });
-    try {
-      // a prefix file is needed when --records cut the trace short
-      nat = runNative(native, path, total, total === recordLimit, runs);
-      const nrow = (key: string, label: string, h: "native" | null, runsNs: number[], cpuNs: number[], faults: number | null, rssKib: number | null): Row => ({
-        key, label, harness: h, records: total, total, runs: runsNs, cpuRuns: cpuNs, faultRuns: faults === null ? [] : [faults], peakBytes: rssKib === null ? null : rssKib * 1024,
-        peakLiveBytes: exp(total).peakLiveBytes, memoryNote: "peak RSS of the replaying process minus that of the `loop` process (not linear memory)",
-        verified: key === "native-pymalloc" ? (nat!.pymalloc_verified ? "pymalloc_verified" : "NOT pymalloc") : "replay.c checks",
-      });
-      rows.push(
-        nrow("native-pymalloc", `native CPython ${nat.python} pymalloc (C loop)`, "native", nat.runs_ns_per_op_pymalloc, nat.runs_cpu_ns_per_op_pymalloc, nat.minor_faults_pymalloc, nat.peak_rss_kib_pymalloc),
-        nrow("native-glibc", `native glibc ${nat.glibc} malloc (C loop)`, "native", nat.runs_ns_per_op_glibc, nat.runs_cpu_ns_per_op_glibc, nat.minor_faults_glibc, nat.peak_rss_kib_glibc),
-        nrow("native-loop", "native loop (harness)", null, nat.runs_ns_per_op_loop, nat.runs_cpu_ns_per_op_loop, null, null),
-      );
-    } catch (e) {
-      log(`${name}: native replay failed: ${(e as Error).message}`);
-      rows.push({ key: "native-pymalloc", label: "native CPython pymalloc (C loop)", harness: "native", records: total, total, runs: [], peakBytes: null, peakLiveBytes: 0, error: (e as Error).message.split("\n")[0] });
-    }
-    progress?.increment(runs);
+  const nat = natRuns[0];
+  if (native && (natError || !nat)) {
+    rows.push({ key: "native-pymalloc", label: "native CPython pymalloc (C loop)", harness: "native", records: total, total, runs: [], peakBytes: null, peakLiveBytes: 0, error: natError ?? "no run" });
+  } else if (native && nat) {
+    const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+    const nrow = (key: string, label: string, h: "native" | null, which: "pymalloc" | "glibc" | "loop"): Row => ({
+      key, label, harness: h, records: total, total,
+      runs: natRuns.map((x) => x[`ns_per_op_${which}`]),
+      cpuRuns: natRuns.map((x) => x[`cpu_ns_per_op_${which}`]),
+      faultRuns: which === "loop" ? [] : natRuns.map((x) => x[`minor_faults_${which}`]),
+      peakBytes: which === "loop" ? null : med(natRuns.map((x) => x[`peak_rss_kib_${which}`])) * 1024,
+      peakLiveBytes: exp(total).peakLiveBytes, memoryNote: "peak RSS of the replaying process minus that of the `loop` process (not linear memory)",
+      verified: which === "pymalloc" ? (natRuns.every((x) => x.pymalloc_verified) ? "pymalloc_verified" : "NOT pymalloc") : "replay.c checks",
+    });
+    rows.push(
+      nrow("native-pymalloc", `native CPython ${nat.python} pymalloc (C loop)`, "native", "pymalloc"),
+      nrow("native-glibc", `native glibc ${nat.glibc} malloc (C loop)`, "native", "glibc"),
+      nrow("native-loop", "native loop (harness)", null, "loop"),
+    );
   }
   progress?.stop();
 

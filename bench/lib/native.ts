@@ -65,22 +65,25 @@ export interface NativeResult {
 }
 
 /**
- * Runs the native replayer on `tracePath` (or, with `prefix`, on its first
- * `records` records, written to outDir) with `runs` timed runs.
+ * The file to give the native replayer: `tracePath` itself, or (with
+ * `prefix`) its first `records` records written to the build directory, with
+ * a function that removes that file again.
  */
-export function runNative(b: NativeBuild, tracePath: string, records: number, prefix: boolean, runs: number): NativeResult {
-  let path = tracePath;
-  if (prefix) {
-    // a prefix: the same header with the new count, then the first records
-    let buf = readFileSync(tracePath);
-    if (tracePath.endsWith(".gz")) buf = gunzipSync(buf);
-    const out = Buffer.from(buf.subarray(0, 16 + 16 * records));
-    out.writeUInt32LE(records, 12);
-    path = join(b.dir, `prefix-${records}.trace`);
-    writeFileSync(path, out);
-  }
+export function nativeInput(b: NativeBuild, tracePath: string, records: number, prefix: boolean): { path: string; cleanup(): void } {
+  if (!prefix) return { path: tracePath, cleanup() {} };
+  // a prefix: the same header with the new count, then the first records
+  let buf = readFileSync(tracePath);
+  if (tracePath.endsWith(".gz")) buf = gunzipSync(buf);
+  const out = Buffer.from(buf.subarray(0, 16 + 16 * records));
+  out.writeUInt32LE(records, 12);
+  const path = join(b.dir, `prefix-${process.pid}-${records}.trace`);
+  writeFileSync(path, out);
+  return { path, cleanup: () => rmSync(path, { force: true }) };
+}
+
+/** Runs the native replayer on `path` with `runs` timed runs (each in its own forked child). */
+export function runNative(b: NativeBuild, path: string, records: number, runs: number): NativeResult {
   const r = spawnSync(b.bin, ["-n", String(runs), path], { encoding: "utf8", maxBuffer: 1 << 24 });
-  if (prefix) rmSync(path, { force: true });
   if (r.error) throw new Error(`${b.bin}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`native replay exited with ${r.status}: ${r.stderr.trim()}`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
