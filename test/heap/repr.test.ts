@@ -205,6 +205,25 @@ print(json.dumps(out))`);
       expect(heap.scope(() => heap.repr(heap.new(F, heap.list([heap.int(2)]))))).toBe("Myfrozenset({2})");
     }));
 
+  it.fails("BUG repr.ts/abstract.ts: a 100,000-deep repr raises RecursionError (as python3) and leaks nothing", () =>
+    withHeap(backend, (heap) => {
+      // python3: RecursionError: maximum recursion depth exceeded while getting the repr of an object.
+      // Here the JS stack overflows instead (a raw RangeError), and the unwinding skips a
+      // Py_DECREF in seq_repr's finally: the chain below that level leaks. A recursion
+      // counter (Py_EnterRecursiveCall) would raise before the stack runs out.
+      let l = heap.list();
+      for (let i = 0; i < 100_000; i++) {
+        const n = heap.list([l]);
+        heap.decref(l);
+        l = n;
+      }
+      try {
+        expect(() => heap.repr(l)).toThrow(/maximum recursion depth exceeded/);
+      } finally {
+        heap.decref(l);
+      }
+    }));
+
   it("prints an instance's address as CPython's %p of the object", () =>
     withHeap(backend, (heap) => {
       const o = heap.new(heap.types.object);
