@@ -8,7 +8,7 @@
 
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/index";
-import { BACKENDS, pyodide, pyodideJson, withHeap } from "../helpers";
+import { BACKENDS, pyodide, pyodideJson, python3Json, withHeap } from "../helpers";
 
 beforeAll(async () => {
   await pyodide();
@@ -244,6 +244,28 @@ print(json.dumps({"grow": grow, "shrink": shrink}))`);
       heap.decref(l);
     });
   });
+
+  it("grows a list at the same lengths as 64-bit python3 (the relative pattern)", () =>
+    withHeap(backend, (heap) => {
+      // 64-bit sizes differ, but the over-allocation steps (where getsizeof changes) are the same
+      const steps = (sizes: number[]) => sizes.flatMap((v, i) => (i > 0 && v !== sizes[i - 1] ? [i] : []));
+      const py = python3Json<number[]>(`
+import sys, json
+l = []; s = [sys.getsizeof(l)]
+for i in range(200):
+    l.append(i); s.append(sys.getsizeof(l))
+print(json.dumps(s))`);
+      const l = heap.list();
+      const ours = [heap.sys.getsizeof(l)];
+      for (let k = 0; k < 200; k++) {
+        heap.append(l, heap.None);
+        ours.push(heap.sys.getsizeof(l));
+      }
+      heap.decref(l);
+      expect(steps(ours)).toEqual(steps(py));
+      // and the growth in pointer-sized units is the same: ours in 4-byte, python3's in 8-byte words
+      expect(ours.map((v) => (v - ours[0]) / 4)).toEqual(py.map((v) => (v - py[0]) / 8));
+    }));
 
   it("grows the list allocated for insert(0, x) and del l[0] as Pyodide", async () => {
     const py = await pyodideJson<number[]>(`
