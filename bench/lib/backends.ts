@@ -95,6 +95,45 @@ export function timed(loop: () => number): Timing {
   return { status, ns: Number(t1 - t0), cpuNs: (c1.user + c1.system) * 1000, faults: f1 - f0 };
 }
 
+/**
+ * In-wasm replays stream the records through a window of WINDOW records in
+ * linear memory: copy a window (untimed), time one call that replays it,
+ * repeat; the times add up. A whole trace copied in at once (30-60 MB) would
+ * sit in the allocator's heap, size every growth step after it and push the
+ * memory past the ~28 MiB above which V8 runs a full GC on every memory.grow
+ * (../shared/reference/wasm-allocators.md 2.4): costs of the harness, not of
+ * the allocator. The id -> pointer table (4 B per id) stays whole, as in
+ * replay.c. `run(count)` returns 0 or, with `failIndex`, 1 + the index of the
+ * failing record in the window (else a count of failures, summed).
+ */
+export const WINDOW = 1 << 16;
+export function timedWindows(
+  buffer: () => ArrayBuffer, windowPtr: number, recs: Uint32Array, n: number,
+  run: (count: number) => number, failIndex: boolean,
+): Timing {
+  gc();
+  sleepSync(settle.ms);
+  let ns = 0, cpuNs = 0, faults = 0, status = 0;
+  for (let start = 0; start < n; start += WINDOW) {
+    const count = Math.min(WINDOW, n - start);
+    new Uint32Array(buffer(), windowPtr, 2 * count).set(recs.subarray(2 * start, 2 * (start + count)));
+    const f0 = process.resourceUsage().minorPageFault;
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const s = run(count);
+    const t1 = process.hrtime.bigint();
+    const c1 = process.cpuUsage(c0);
+    faults += process.resourceUsage().minorPageFault - f0;
+    ns += Number(t1 - t0);
+    cpuNs += (c1.user + c1.system) * 1000;
+    if (s !== 0) {
+      if (failIndex) { status = start + s; break; }
+      status += s;
+    }
+  }
+  return { status, ns, cpuNs, faults };
+}
+
 /** The clock part of a Timing, for a RunOutcome. */
 export const clock = (t: Timing) => ({ ns: t.ns, cpuNs: t.cpuNs, faults: t.faults });
 
@@ -162,14 +201,13 @@ function freshTlsf(): TlsfExports {
   return new WebAssembly.Instance(tlsfModule!, imports).exports as unknown as TlsfExports;
 }
 
-/** Copies the records and a zeroed id array into linear memory, from the module's
+/** The record window and a zeroed id table in linear memory, from the module's
  *  own heap (so they count in its memory; run() subtracts them). */
-function tlsfBuffers(ex: TlsfExports, recs: Uint32Array, n: number, nIds: number) {
-  const recsBytes = n * 8, ptrsBytes = Math.max(nIds, 1) * 4;
+function tlsfBuffers(ex: TlsfExports, n: number, nIds: number) {
+  const recsBytes = Math.min(n, WINDOW) * 8, ptrsBytes = Math.max(nIds, 1) * 4;
   const recsPtr = ex.malloc(recsBytes);
   const ptrsPtr = ex.calloc(ptrsBytes, 1);
   if (!recsPtr || !ptrsPtr) throw new Error("TLSF: no memory for the trace buffers");
-  new Uint32Array(ex.memory.buffer, recsPtr, 2 * n).set(recs.subarray(0, 2 * n));
   return { recsPtr, ptrsPtr, bufferBytes: recsBytes + ptrsBytes };
 }
 
@@ -182,9 +220,10 @@ export const noopWasm: Backend = {
   async init() { await ensureTlsf(); return null; },
   async run({ recs, n, exp }) {
     const ex = freshTlsf();
-    const { recsPtr, ptrsPtr } = tlsfBuffers(ex, recs, n, exp.nIds);
-    const r = timed(() => { ex.replay_noop(recsPtr, n, ptrsPtr); return 0; });
-    return { ...clock(r), peakBytes: null, verified: "-" };
+    const { recsPtr, ptrsPtr } = tlsfBuffers(ex, n, exp.nIds);
+    let sink = 0;
+    const r = timedWindows(() => ex.memory.buffer, recsPtr, recs, n, (count) => { sink ^= ex.replay_noop(recsPtr, count, ptrsPtr); return 0; }, true);
+    return { ...clock(r), peakBytes: null, verified: "-", extra: { sink } };
   },
 };
 
@@ -211,13 +250,13 @@ export const tlsfLoop: Backend = {
   key: "tlsf-loop",
   label: "AssemblyScript TLSF, loop in wasm",
   harness: "wasm",
-  memory: "linear memory at the end minus the trace and id buffers (which enlarge TLSF's doubling steps)",
+  memory: "linear memory at the end minus the record window and the id table (which enlarge TLSF's doubling steps)",
   records: (t) => t,
   async init() { await ensureTlsf(); return null; },
   async run({ recs, n, exp }) {
     const ex = freshTlsf();
-    const { recsPtr, ptrsPtr, bufferBytes } = tlsfBuffers(ex, recs, n, exp.nIds);
-    const r = timed(() => ex.replay_run(recsPtr, n, ptrsPtr));
+    const { recsPtr, ptrsPtr, bufferBytes } = tlsfBuffers(ex, n, exp.nIds);
+    const r = timedWindows(() => ex.memory.buffer, recsPtr, recs, n, (count) => ex.replay_run(recsPtr, count, ptrsPtr), true);
     failIf(r.status, "TLSF replay_run");
     const buf = ex.memory.buffer;
     const verified = verifyReplay(exp, new Uint32Array(buf, ptrsPtr, exp.nIds), new Uint8Array(buf));

@@ -5,16 +5,17 @@
 //
 //   wasm       loops.ts:loopPymallocWasm over the raw exports (allocator.exports:
 //              one JS->wasm call per record)
-//   wasm-loop  allocator.replayRun (assembly/replay.ts): the records and the id
-//              table are copied into blocks of the allocator itself, then one call
-//              replays the whole trace inside wasm
+//   wasm-loop  allocator.replayRun (assembly/replay.ts): a window of records and
+//              the id table live in blocks of the allocator itself; each call
+//              replays a window of 65,536 records inside wasm (backends.ts
+//              timedWindows: the copies between calls are not timed)
 //   ts         loops.ts:loopTwin over the twin's Allocator methods
 //
 // After the run, untimed: the end state is verified (verify.ts), the allocator
 // walks its own arenas and pools (check()), and getallocatedblocks() must equal
 // the number of blocks the trace leaves live (+ the two buffers for wasm-loop).
 
-import { ROOT, timed, clock, failIf, freshPtrs, type Backend } from "./backends.js";
+import { ROOT, timed, timedWindows, WINDOW, clock, failIf, freshPtrs, type Backend } from "./backends.js";
 import { loopPymallocWasm, loopTwin, privateCopy, prime } from "./loops.js";
 import { verifyReplay, type Expectation } from "./verify.js";
 import type { createAllocator as CreateAllocator, PymallocAllocator } from "../../src/alloc/index.js";
@@ -69,16 +70,15 @@ export const pymallocLoop: Backend = {
   key: "wasm-loop",
   label: "pymalloc wasm, loop in wasm",
   harness: "wasm",
-  memory: "linear memory at the end minus the trace and id buffers; they share the heap and enlarge every growth step after them, so this overstates the allocator's own need (the from-JS row has no buffers in linear memory)",
+  memory: "linear memory at the end minus the record window and the id table; they share the heap and enlarge every growth step after them, so this overstates the allocator's own need (the from-JS row has no buffers in linear memory)",
   records: (t) => t,
   init: () => load("wasm"),
   async run({ recs, n, exp }) {
     const a = (await createAllocator!({ backend: "wasm" })) as WasmAllocator;
-    const recsBytes = n * 8, ptrsBytes = Math.max(exp.nIds, 1) * 4;
+    const recsBytes = Math.min(n, WINDOW) * 8, ptrsBytes = Math.max(exp.nIds, 1) * 4;
     const recsPtr = a.malloc(recsBytes) >>> 0, ptrsPtr = a.calloc(ptrsBytes, 1) >>> 0;
     if (!recsPtr || !ptrsPtr) throw new Error("pymalloc: no memory for the trace buffers");
-    new Uint32Array(a.memory.buffer, recsPtr, 2 * n).set(recs.subarray(0, 2 * n));
-    const r = timed(() => a.replayRun(recsPtr, n, ptrsPtr));
+    const r = timedWindows(() => a.memory.buffer, recsPtr, recs, n, (count) => a.replayRun(recsPtr, count, ptrsPtr), false);
     if (r.status !== 0) throw new Error(`pymalloc replay_run: ${r.status} allocations returned NULL`);
     const buf = a.memory.buffer;
     const verified = `${verifyReplay(exp, new Uint32Array(buf, ptrsPtr, exp.nIds), new Uint8Array(buf))}; ${selfCheck(a, exp, 2)}`;
