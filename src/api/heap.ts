@@ -13,7 +13,7 @@
 import type { Allocator } from "../alloc/types.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import { PyError } from "../heap/errors.js";
-import { OB_REFCNT, OB_TYPE, TP_KIND } from "../heap/layout.js";
+import { OB_REFCNT, OB_TYPE, TP_KIND, TP_NAME } from "../heap/layout.js";
 import {
   K_BYTES,
   K_DICT,
@@ -63,6 +63,7 @@ import { PyObject_Repr, PyObject_Str } from "../heap/repr.js";
 import { SysModule } from "../sys.js";
 import type { GcModule } from "../gc/index.js";
 import type { WeakrefModule } from "../weakref/index.js";
+import { WeakrefApi } from "./weakref.js";
 
 export type { Ref } from "../heap/state.js";
 export type { ClassSpec } from "../heap/classobject.js";
@@ -113,7 +114,7 @@ export class Heap {
   /** the gc module (CPython 3.11 semantics) */
   readonly gc: GcModule;
   /** the weakref module */
-  readonly weakref: WeakrefModule;
+  readonly weakref: WeakrefApi;
   readonly types: HeapTypes;
   #closed = false;
   /** bytes of linear memory when last looked at (0 once closed): the bound of a valid handle */
@@ -123,7 +124,7 @@ export class Heap {
     this.h = h;
     this.mem = h.alloc;
     this.gc = gc;
-    this.weakref = weakref;
+    this.weakref = new WeakrefApi(weakref, { check: (o) => this.check(o), own: (r) => this.#own(r) });
     this.#limit = h.u8.length;
     h.alloc.onGrow((buf) => {
       if (!this.#closed) this.#limit = buf.byteLength;
@@ -778,9 +779,12 @@ export class Heap {
     return this.#own(t);
   }
 
+  /** type(o).__name__ */
   typeName(o: Ref): string {
     this.check(o);
-    return slots_of(this.h, o).name;
+    const h = this.h;
+    const name = h.i32[(h.i32[(o + OB_TYPE) >> 2] + TP_NAME) >> 2];
+    return name !== 0 ? unicode_to_js(h, name) : slots_of(h, o).name;
   }
 
   isinstance(o: Ref, cls: Ref): boolean {

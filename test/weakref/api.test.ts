@@ -59,7 +59,7 @@ print(json.dumps(out))
       for (const x of [d1, d2, r, sub, A, R]) heap.decref(x);
     }));
 
-  it.fails("BUG api typeName: type(o).__name__ of a weakref is 'ReferenceType' (the facade gives tp_name 'weakref.ReferenceType')", () =>
+  it("typeName is type(o).__name__: a weakref gives 'ReferenceType' (tp_name is 'weakref.ReferenceType')", () =>
     withHeap(backend, (heap) => {
       const A = heap.defineClass("A", {});
       const a = heap.new(A);
