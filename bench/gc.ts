@@ -122,7 +122,7 @@ if (useCpython) {
 
 // ---- ours: one child process per (backend, case, run) ----
 function runOurs(backend: Backend, c: Case, run: number): GraphResult | DResult {
-  const spec = { backend, w: c.w, n: c.n, batch: c.batch, ops, order: run % 2, warm: quick ? 500 : 20_000 };
+  const spec = { backend, w: c.w, n: c.n, batch: c.batch, ops, order: run % 2, warm: quick ? 200 : 20_000 };
   const p = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", JSON.stringify(spec)], {
     cwd: ROOT,
     encoding: "utf8",
