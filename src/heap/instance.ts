@@ -97,10 +97,17 @@ function call_finalizer_from_dealloc(h: HeapState, op: Ref, t: TypeSlots): boole
 /** Run a legacy tp_del; true if it resurrected the object. */
 function call_legacy_del(h: HeapState, op: Ref, t: TypeSlots): boolean {
   h.i32[(op + OB_REFCNT) >> 2] = 1;
+  // a JS function called directly: behind a barrier scope, as call_js does, so that an
+  // enclosing heap.scope() does not release the references it makes a second time
+  const scopes = h.scopes;
+  const depth = scopes.length;
+  if (depth !== 0) scopes.push([]);
   try {
     t.legacyDel!(op);
   } catch (e) {
     h.unraisablehook(toPyError(e), op);
+  } finally {
+    if (depth !== 0) scopes.length = depth;
   }
   const rc = h.i32[(op + OB_REFCNT) >> 2] - 1;
   h.i32[(op + OB_REFCNT) >> 2] = rc;
