@@ -332,6 +332,41 @@ print(json.dumps(r))`);
       heap.decref(f);
     }));
 
+  it("heap.scope does not record the references of finalizers that run inside it (del, legacyDel)", () =>
+    withHeap(backend, (heap, leak) => {
+      const make = () => {
+        const x = heap.str("made in a finalizer");
+        heap.decref(x);
+      };
+      const D = heap.defineClass("D", { del: make });
+      const L = heap.defineClass("L", { legacyDel: make });
+      leak.rebase();
+      for (const K of [D, L]) {
+        const o = heap.new(K);
+        heap.scope(() => heap.decref(o)); // the finalizer runs while the scope is open
+        heap.mem.check();
+      }
+    }));
+
+  it.fails("BUG sys.ts: an assigned unraisablehook runs behind a barrier scope too", () =>
+    withHeap(backend, (heap, leak) => {
+      // h.unraisablehook is called directly (instance.ts, weakref, gc): a hook that makes and
+      // releases a reference inside an open heap.scope gets it released a second time
+      const D = heap.defineClass("D", {
+        del: () => {
+          throw new PyError("ValueError", "in del");
+        },
+      });
+      leak.rebase();
+      heap.sys.unraisablehook = () => {
+        const x = heap.str("made in the hook");
+        heap.decref(x);
+      };
+      const o = heap.new(D);
+      heap.scope(() => heap.decref(o));
+      heap.mem.check();
+    }));
+
   it.fails("BUG sys.ts: heap.scope records the reference heap.sys.intern returns", () =>
     withHeap(backend, (heap) => {
       // SysModule's methods bypass Heap's #own: a scope does not release their results
