@@ -228,6 +228,16 @@ print(json.dumps(r))`);
       expect(() => heap.sys.intern(heap.int(3))).toThrow("intern() argument must be str, not int");
     }));
 
+  it.fails("BUG construct.ts: tuple(t), str(s), float(f), frozenset(fs) of exact types return the argument (python3: True)", () =>
+    withHeap(backend, (heap) => {
+      const py = python3Json<boolean[]>(`import json\nt=(1,); s='abc def'; f=1.5; fs=frozenset([1])\nprint(json.dumps([tuple(t) is t, str(s) is s, float(f) is f, frozenset(fs) is fs]))`);
+      heap.scope(() => {
+        const t = heap.tuple([heap.int(1)]), s = heap.str("abc def"), f = heap.float(1.5), fs = heap.frozenset([heap.int(1)]);
+        const same = (type: Ref, o: Ref) => heap.new(type, o) === o;
+        expect([same(heap.types.tuple, t), same(heap.types.str, s), same(heap.types.float, f), same(heap.types.frozenset, fs)]).toEqual(py);
+      });
+    }));
+
   it("incref returns its argument and refcnt reads ob_refcnt", () =>
     withHeap(backend, (heap) => {
       const l = heap.list();
