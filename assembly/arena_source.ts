@@ -8,7 +8,7 @@
 // Invariants kept:
 //   - heap_top == memory.size() << 16, a multiple of WASM_PAGE_SIZE, <= max_memory
 //   - max_memory <= MAX_MEMORY_LIMIT (2 GiB), so every address is a positive i32
-//   - growth is geometric: to max(needed, top + top/2), rounded up to a page,
+//   - growth is geometric: to max(needed, top + top/8), rounded up to a page,
 //     capped at max_memory. memory.grow is slow in V8 when done in small steps
 //     (a full GC per grow past ~28 MiB, ../shared/reference/wasm-allocators.md 2.4),
 //     so we never grow by one arena at a time.

@@ -79,8 +79,8 @@ export const DEFAULT_MAX_MEMORY: u32 = 0x40000000; // 1 GiB
 
 // ---- layer 0: arena source -----------------------------------------------
 
-/** Growth factor: grow to at least top + top / 2^GROW_SHIFT (x1.5), never less than needed. */
-export const GROW_SHIFT: u32 = 1;
+/** Growth factor: grow to at least top + top / 2^GROW_SHIFT (x1.125), never less than needed. */
+export const GROW_SHIFT: u32 = 3;
 
 // ---- layer 1: raw allocator (boundary tags + two-level segregated fit) ---
 //

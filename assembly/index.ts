@@ -1,6 +1,7 @@
 // === The wasm ABI (documented in assembly/README.md) ===
 //
-// Layer: the module boundary. Exports the object-domain allocator, init, the
+// Layer: the module boundary. Exports the object-domain allocator (pymalloc,
+// and the PYTHONMALLOC=debug hooks over it as debug_*), init, the
 // in-wasm replay loop, and every constant and layout offset (as immutable
 // globals) so that the TypeScript twin and the JS walker can be checked against
 // this module (test/alloc/constants.test.ts).
@@ -14,12 +15,20 @@ import { arena_source_init } from "./arena_source";
 import { init_usedpools } from "./usedpools";
 import { init_arenas } from "./arena";
 
+// The object domain's allocator table, as PyMem_SetAllocator leaves it: the JS
+// side picks one set once (debug or not), so neither pays a per-call test.
 export {
-  PyObject_Malloc as malloc,
-  PyObject_Calloc as calloc,
-  PyObject_Realloc as realloc,
-  PyObject_Free as free,
-} from "./api";
+  _PyObject_Malloc as malloc,
+  _PyObject_Calloc as calloc,
+  _PyObject_Realloc as realloc,
+  _PyObject_Free as free,
+} from "./obmalloc";
+export {
+  _PyMem_DebugMalloc as debug_malloc,
+  _PyMem_DebugCalloc as debug_calloc,
+  _PyMem_DebugRealloc as debug_realloc,
+  _PyMem_DebugFree as debug_free,
+} from "./debug";
 export { replay_run } from "./replay";
 
 export * from "./constants";

@@ -21,11 +21,11 @@
 // the optimiser from discarding the loop. The written byte is the low byte of
 // the record index, as in the native replayer.
 //
-// Never touches: allocator internals (it calls the PyObject_* entry points
-// when the debug hooks are on, the _PyObject_* ones when they are off).
+// Never touches: allocator internals (it calls the debug hooks' _PyMem_Debug*
+// when they are on, pymalloc's _PyObject_* when they are off).
 
-import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
 import { _PyObject_Malloc, _PyObject_Calloc, _PyObject_Realloc, _PyObject_Free } from "./obmalloc";
+import { _PyMem_DebugMalloc, _PyMem_DebugCalloc, _PyMem_DebugRealloc, _PyMem_DebugFree } from "./debug";
 import { debug_enabled } from "./pool";
 
 /** Records per call of a chunk function. V8 has no on-stack replacement for
@@ -47,16 +47,16 @@ const CHUNK: u32 = 1 << 16;
     const op = w0 >>> 30;
     let p: u32;
     if (op == 0) {
-      p = debug ? PyObject_Malloc(size) : _PyObject_Malloc(size);
+      p = debug ? _PyMem_DebugMalloc(size) : _PyObject_Malloc(size);
     } else if (op == 3) {
-      if (debug) PyObject_Free(load<u32>(slot));
+      if (debug) _PyMem_DebugFree(load<u32>(slot));
       else _PyObject_Free(load<u32>(slot));
       store<u32>(slot, 0);
       continue;
     } else if (op == 1) {
-      p = debug ? PyObject_Calloc(1, size) : _PyObject_Calloc(1, size);
+      p = debug ? _PyMem_DebugCalloc(1, size) : _PyObject_Calloc(1, size);
     } else {
-      p = debug ? PyObject_Realloc(load<u32>(slot), size) : _PyObject_Realloc(load<u32>(slot), size);
+      p = debug ? _PyMem_DebugRealloc(load<u32>(slot), size) : _PyObject_Realloc(load<u32>(slot), size);
       if (p == 0 && size != 0) {
         nulls++;
         continue;

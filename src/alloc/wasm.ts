@@ -30,6 +30,10 @@ export interface PymallocExports {
   calloc(nelem: number, elsize: number): number;
   realloc(p: number, n: number): number;
   free(p: number): void;
+  debug_malloc(n: number): number;
+  debug_calloc(nelem: number, elsize: number): number;
+  debug_realloc(p: number, n: number): number;
+  debug_free(p: number): void;
   replay_run(recs: number, nrec: number, ptrs: number): number;
   heap_base(): number;
   debug_clear(): void;
@@ -81,10 +85,12 @@ export async function createWasmAllocator(debug: boolean, maxMemory: number): Pr
     debug,
     maxMemory,
     memory,
-    malloc: ex.malloc,
-    calloc: ex.calloc,
-    realloc: ex.realloc,
-    free: ex.free,
+    // the allocator table, chosen once as PyMem_SetAllocator would: pymalloc, or
+    // the debug hooks over it
+    malloc: debug ? ex.debug_malloc : ex.malloc,
+    calloc: debug ? ex.debug_calloc : ex.calloc,
+    realloc: debug ? ex.debug_realloc : ex.realloc,
+    free: debug ? ex.debug_free : ex.free,
     replayRun: ex.replay_run,
     clearFault: () => ex.debug_clear(),
     listeners,

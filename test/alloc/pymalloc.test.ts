@@ -153,12 +153,12 @@ describe.each(BACKENDS)("pymalloc (%s)", (backend) => {
     expect(a.stats().linearMemoryBytes).toBe(mem);
     a.free(big);
     a.check();
-    // and the coalesced space can become an arena again (the free tail takes one
-    // new arena, the old place of a0 the other): no growth
+    // and the coalesced space can become an arena again: of two new arenas one
+    // takes the old place of a0, so the memory grows by at most one arena
     for (let i = 0; i < 2 * BLOCKS_PER_ARENA_16; i++) ps.push(a.malloc(16));
     expect(arenaAddresses(a)).toContain(a0);
     expect(a.stats().arenasCurrent).toBe(4);
-    expect(a.stats().linearMemoryBytes).toBe(mem);
+    expect(a.stats().linearMemoryBytes).toBeLessThanOrEqual(mem + ARENA);
     a.check();
   });
 
@@ -284,7 +284,10 @@ describe.each(BACKENDS)("pymalloc (%s)", (backend) => {
     const ps: number[] = [];
     for (let i = 0; i < 40 * BLOCKS_PER_ARENA_16; i++) ps.push(a.malloc(16));
     expect(a.stats().arenasCurrent).toBe(40);
-    expect(grows).toBeLessThanOrEqual(12); // x1.5 from 256 KiB to ~11 MiB, not one per arena
+    // x1.125 per growth (GROW_SHIFT 3) from 256 KiB to ~11 MiB: logarithmic, fewer than one per arena
+    const mem = a.stats().linearMemoryBytes;
+    expect(grows).toBeLessThanOrEqual(Math.ceil(Math.log(mem / (256 * 1024)) / Math.log(1.125)) + 1);
+    expect(grows).toBeLessThan(40);
     // the arena_object vector doubled from 16: 16 -> 32 -> 64 slots
     expect(i32(a)[(STATE_BASE + OBM_MAXARENAS) >> 2]).toBe(64);
     a.check();

@@ -49,7 +49,7 @@ export const MAX_MEMORY_LIMIT = 0x80000000; // 2 GiB
 export const DEFAULT_MAX_MEMORY = 0x40000000; // 1 GiB
 
 // ---- layer 0 ----
-export const GROW_SHIFT = 1;
+export const GROW_SHIFT = 3;
 
 // ---- layer 1 ----
 export const RAW_GRANULE = 8;

@@ -6,14 +6,14 @@
 //
 // Never touches: allocator internals.
 
-import { PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free } from "./api";
 import { _PyObject_Malloc, _PyObject_Calloc, _PyObject_Realloc, _PyObject_Free } from "./obmalloc";
+import { _PyMem_DebugMalloc, _PyMem_DebugCalloc, _PyMem_DebugRealloc, _PyMem_DebugFree } from "./debug";
 import { debug_enabled } from "./pool";
 import type { Mem } from "./memory";
 
 // Two copies of one loop, like the two inlined instances in assembly/replay.ts:
-// replay_fast calls pymalloc's _PyObject_* directly, replay_debug goes through
-// the PyObject_* dispatch (debug hooks).
+// replay_fast calls pymalloc's _PyObject_* directly, replay_debug the debug
+// hooks' _PyMem_Debug*.
 function replay_fast(m: Mem, recs: number, nrec: number, ptrs: number): number {
   let nulls = 0;
   for (let i = 0; i < nrec; i++) {
@@ -57,15 +57,15 @@ function replay_debug(m: Mem, recs: number, nrec: number, ptrs: number): number 
     const op = w0 >>> 30;
     let p: number;
     if (op === 0) {
-      p = PyObject_Malloc(m, size);
+      p = _PyMem_DebugMalloc(m, size);
     } else if (op === 3) {
-      PyObject_Free(m, h[slot]);
+      _PyMem_DebugFree(m, h[slot]);
       m.i32[slot] = 0;
       continue;
     } else if (op === 1) {
-      p = PyObject_Calloc(m, 1, size);
+      p = _PyMem_DebugCalloc(m, 1, size);
     } else {
-      p = PyObject_Realloc(m, h[slot], size);
+      p = _PyMem_DebugRealloc(m, h[slot], size);
       if (p === 0 && size !== 0) {
         nulls++;
         continue;
