@@ -1,7 +1,7 @@
 // === Layer 0 (twin): the arena source, the ONLY code that grows the ArrayBuffer ===
 //
 // Layer 0. Twin of assembly/arena_source.ts: same policy (grow to
-// max(needed, top + top/2), page-rounded, capped at max_memory; on failure try
+// max(needed, top + top/8), page-rounded, capped at max_memory; on failure try
 // exactly what is needed), same heap_top sequence, so both twins hand out the
 // same addresses. Growth allocates a bigger buffer, copies, and detaches the old
 // one, so stale views read as length 0 exactly as after memory.grow; then the
