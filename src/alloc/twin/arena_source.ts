@@ -3,8 +3,9 @@
 // Layer 0. Twin of assembly/arena_source.ts: same policy (grow to
 // max(needed, top + top/8), page-rounded, capped at max_memory; on failure try
 // exactly what is needed), same heap_top sequence, so both twins hand out the
-// same addresses. Growth allocates a bigger buffer, copies, and detaches the old
-// one, so stale views read as length 0 exactly as after memory.grow; then the
+// same addresses. Growth extends the buffer (memory.ts: in place where the host
+// has WebAssembly.Memory, else a bigger buffer, a copy, and the old one
+// detached), so stale views read as length 0 exactly as after memory.grow; then the
 // onGrow listeners run (growListeners), before the allocating call returns.
 //
 // Never touches: anything but the SRC_* words of the state and the buffer.
@@ -46,6 +47,19 @@ export function growListeners(listeners: readonly GrowListener[], buffer: ArrayB
 function resize(m: Mem, bytes: number): boolean {
   const old = m.buffer;
   let next: ArrayBuffer;
+  if (m.growable !== null) {
+    // in place: the old buffer is detached, its contents are the new one's
+    try {
+      m.growable.grow((bytes - old.byteLength) / WASM_PAGE_SIZE);
+    } catch {
+      return false;
+    }
+    next = m.growable.buffer;
+    m.buffer = next;
+    m.i32 = new Int32Array(next);
+    m.u8 = new Uint8Array(next);
+    return true;
+  }
   try {
     const transfer = (old as { transfer?: (n: number) => ArrayBuffer }).transfer;
     if (typeof transfer === "function") {

@@ -33,7 +33,7 @@ export interface TwinAllocator extends PymallocAllocator {
 }
 
 export function createTwinAllocator(debug: boolean, maxMemory: number): TwinAllocator {
-  const m = new Mem(HEAP_BASE);
+  const m = new Mem(HEAP_BASE, maxMemory);
   init(m, maxMemory, debug);
   const memory = {
     get buffer(): ArrayBuffer {
