@@ -20,6 +20,7 @@ import {
   FUNC_WEAKLIST,
   METH_FUNC,
   METH_SELF,
+  METH_VECTORCALL,
   METH_WEAKLIST,
   OB_TYPE,
   SIZEOF_BUILTIN_METHOD,
@@ -101,6 +102,7 @@ export function method_new(h: HeapState, func: Ref, self: Ref): Ref {
   i32[(op + METH_FUNC) >> 2] = func;
   i32[(op + METH_SELF) >> 2] = self;
   i32[(op + METH_WEAKLIST) >> 2] = 0;
+  i32[(op + METH_VECTORCALL) >> 2] = 0; // no vectorcall pointer: call_object dispatches on TP_KIND
   gc_track(h, op);
   return op;
 }

@@ -229,11 +229,12 @@ export const FUNC_WEAKLIST = 24;
 export const FUNC_MODULE = 28; // str Ref or 0
 export const SIZEOF_FUNCTION = 32;
 
-// ---- bound methods: PyMethodObject ------------------------------------------
+// ---- bound methods: PyMethodObject (Include/cpython/classobject.h, 3.11) ----
 export const METH_FUNC = 8;
 export const METH_SELF = 12;
 export const METH_WEAKLIST = 16;
-export const SIZEOF_METHOD = 20;
+export const METH_VECTORCALL = 20; // method_vectorcall in CPython; always 0 here
+export const SIZEOF_METHOD = 24;
 
 // ---- builtin bound methods (list.append bound to a list, ...) ---------------
 export const BMETH_SELF = 8; // Ref

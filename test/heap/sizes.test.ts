@@ -146,8 +146,6 @@ function cases(heap: Heap, K: Record<string, Ref>): Record<string, Case> {
 
 // Known divergences (bugs reported, tests kept failing on purpose):
 const KNOWN_BAD = new Set([
-  // BUG layout.ts: PyMethodObject lacks 3.11's `vectorcall` field (SIZEOF_METHOD 20, CPython 24)
-  "bound method",
   // BUG classobject.ts define_class: a subclass of a base with tp_itemsize != 0 (int, tuple,
   // bytes) gets a managed dict (16-byte pre-header); CPython 3.11 adds a __dict__ slot
   // after the variable part instead (tp_dictoffset < 0, pre-header = GC head only)
@@ -206,7 +204,7 @@ describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
     });
   });
 
-  it.fails("BUG layout.ts: a bound method's size equals Pyodide's (PyMethodObject.vectorcall missing)", async () => {
+  it("a bound method's size equals Pyodide's (PyMethodObject has 3.11's vectorcall field)", async () => {
     const [size] = await pyodideJson<number[]>(`${PRELUDE}\nprint(json.dumps([sys.getsizeof(M().f)]))`);
     await withHeap(backend, (heap, leak) => {
       const M = heap.defineClass("M", { methods: { f: () => undefined } });
