@@ -633,8 +633,20 @@ export function PySequence_Contains(h: HeapState, o: Ref, key: Ref): boolean {
   }
   const t = slots_of(h, o);
   if (t.proto.sq_contains !== undefined) return t.proto.sq_contains(h, o, key);
-  // _PySequence_IterSearch
-  const it = PyObject_GetIter(h, o);
+  return sequence_iter_search(h, o, key);
+}
+
+/** _PySequence_IterSearch (PY_ITERSEARCH_CONTAINS): a TypeError from iter(o) names the argument. */
+function sequence_iter_search(h: HeapState, o: Ref, key: Ref): boolean {
+  let it: Ref;
+  try {
+    it = PyObject_GetIter(h, o);
+  } catch (e) {
+    if (e instanceof PyError && e.is("TypeError")) {
+      throw new PyError("TypeError", `argument of type '${slots_of(h, o).name}' is not iterable`);
+    }
+    throw e;
+  }
   try {
     for (let v = PyIter_Next(h, it); v !== 0; v = PyIter_Next(h, it)) {
       try {
@@ -651,11 +663,24 @@ export function PySequence_Contains(h: HeapState, o: Ref, key: Ref): boolean {
 
 // ---------------------------------------------------------------- iteration
 
-/** iter(o): new reference. */
+function not_iterable(t: TypeSlots): PyError {
+  return new PyError("TypeError", `'${t.name}' object is not iterable`);
+}
+
+/**
+ * iter(o): new reference. PyObject_GetIter: the type's tp_iter (a class's
+ * slot_tp_iter calls __iter__, and `__iter__ = None` makes it not iterable; the
+ * result must be an iterator), else a sequence (a class with __getitem__, dicts
+ * excluded: PySequence_Check) gets a PySeqIter; anything else is not iterable.
+ * A class with only __next__ has no tp_iter: not iterable, as in CPython.
+ */
 export function PyObject_GetIter(h: HeapState, o: Ref): Ref {
+  let t: TypeSlots | null = null;
   if (is_heaptype_instance(h, o)) {
-    const m = slots_of(h, o).special.get("__iter__");
+    t = slots_of(h, o);
+    const m = t.special.get("__iter__");
     if (m !== undefined) {
+      if (m === h.None) throw not_iterable(t);
       const it = call_object(h, m, [o], null);
       const ti = slots_of(h, it);
       if (!ti.special.has("__next__") && ti.proto.tp_iternext === undefined) {
@@ -679,13 +704,12 @@ export function PyObject_GetIter(h: HeapState, o: Ref): Ref {
     case K_SET:
       return set_iter_new(h, o);
   }
-  const t = slots_of(h, o);
+  if (t === null) t = slots_of(h, o);
   if (t.proto.tp_iter !== undefined) return t.proto.tp_iter(h, o);
-  if (t.proto.tp_iternext !== undefined || t.special.has("__next__")) {
-    h.i32[o >> 2]++;
-    return o;
-  }
-  throw new PyError("TypeError", `'${t.name}' object is not iterable`);
+  // PySequence_Check: a class's __getitem__ fills sq_item (dicts are excluded above)
+  const gi = t.heaptype ? t.special.get("__getitem__") : undefined;
+  if (gi !== undefined) return seqiter_new(h, h.T.iterator, o);
+  throw not_iterable(t);
 }
 
 /** next(it): an owned item, or 0 when exhausted (StopIteration is consumed). */

@@ -88,6 +88,7 @@ import {
   bytesiter_next,
   listiter_next,
   seqiter_dealloc,
+  seqiter_iternext,
   seqiter_traverse,
   tupleiter_next,
   unicodeiter_next,
@@ -283,6 +284,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
   T.tuple_iterator = iterType("tuple_iterator", tupleiter_next);
   T.str_ascii_iterator = iterType("str_ascii_iterator", (h2, it) => unicodeiter_next(h2, it, str_from_codepoint));
   T.bytes_iterator = iterType("bytes_iterator", bytesiter_next);
+  T.iterator = iterType("iterator", seqiter_iternext);
   dict_init_types(h);
   set_init_types(h);
 

@@ -1,10 +1,11 @@
 // === Sequence iterators (layer 3) ===
 //
 // Ports, from CPython 3.11 Objects/listobject.c (listiter_next), tupleobject.c
-// (tupleiter_next), unicodeobject.c (unicodeiter_next / unicode_ascii_iter_next)
-// and bytesobject.c (striter_next): a GC object holding an index and an owned
-// reference to the sequence, dropped as soon as the iterator is exhausted;
-// traverse visits the sequence.
+// (tupleiter_next), unicodeobject.c (unicodeiter_next / unicode_ascii_iter_next),
+// bytesobject.c (striter_next) and iterobject.c (PySeqIter_New / iter_iternext, the
+// `iterator` type of the old sequence protocol: o[0], o[1], ... until IndexError or
+// StopIteration): a GC object holding an index and an owned reference to the
+// sequence, dropped as soon as the iterator is exhausted; traverse visits the sequence.
 
 import { ITER_INDEX, ITER_SEQ, OB_SIZE, SIZEOF_SEQITER } from "./layout.js";
 import { gc_alloc, gc_track, gc_untrack, object_free } from "./object.js";
@@ -18,6 +19,9 @@ import { unicode_length, unicode_read } from "./str.js";
 import { bytes_size } from "./bytes.js";
 import { long_from_number } from "./int.js";
 import { BYTES_SVAL } from "./layout.js";
+import { PyError } from "./errors.js";
+import { PyObject_GetItem } from "./abstract.js";
+import { Py_DECREF } from "./refcount.js";
 
 /** A new iterator of type `t` over `seq` (borrowed; the iterator takes a reference). */
 export function seqiter_new(h: HeapState, t: TypeSlots, seq: Ref): Ref {
@@ -82,4 +86,32 @@ export function bytesiter_next(h: HeapState, op: Ref): Ref {
   const i = step(h, op, bytes_size);
   if (i < 0) return 0;
   return long_from_number(h, h.u8[h.i32[(op + ITER_SEQ) >> 2] + BYTES_SVAL + i]);
+}
+
+/**
+ * iter_iternext (PySeqIter_Type): seq[index] through the sequence protocol
+ * (__getitem__ with an int), the index advanced on success; IndexError and
+ * StopIteration end the iteration (the sequence is released), any other
+ * exception propagates. Owned item, or 0 when exhausted.
+ */
+export function seqiter_iternext(h: HeapState, op: Ref): Ref {
+  const seq = h.i32[(op + ITER_SEQ) >> 2];
+  if (seq === 0) return 0;
+  const i = h.i32[(op + ITER_INDEX) >> 2];
+  if (i === 0x7fffffff) throw new PyError("OverflowError", "iter index too large");
+  const key = long_from_number(h, i);
+  let result: Ref;
+  try {
+    result = PyObject_GetItem(h, seq, key);
+  } catch (e) {
+    if (e instanceof PyError && (e.is("IndexError") || e.is("StopIteration"))) {
+      Py_CLEAR(h, op + ITER_SEQ);
+      return 0;
+    }
+    throw e;
+  } finally {
+    Py_DECREF(h, key);
+  }
+  h.i32[(op + ITER_INDEX) >> 2] = i + 1;
+  return result;
 }

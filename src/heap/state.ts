@@ -67,6 +67,8 @@ export interface BuiltinTypes {
   tuple_iterator: TypeSlots;
   str_ascii_iterator: TypeSlots;
   bytes_iterator: TypeSlots;
+  /** PySeqIter_Type: iteration through __getitem__ (the old sequence protocol) */
+  iterator: TypeSlots;
   dict_keyiterator: TypeSlots;
   dict_valueiterator: TypeSlots;
   dict_itemiterator: TypeSlots;

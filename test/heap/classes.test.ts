@@ -351,7 +351,7 @@ print(json.dumps(r))`);
       heap.scope(() => expect(heap.typeName(heap.new(F, heap.float(1.5)))).toBe("F"));
     }));
 
-  it.fails("BUG abstract.ts PyObject_GetIter: a class with only __getitem__ is iterable (sequence protocol)", () =>
+  it("PyObject_GetIter: a class with only __getitem__ is iterable (sequence protocol)", () =>
     withHeap(backend, (heap, leak) => {
       const G = heap.defineClass("G", {
         methods: {
@@ -362,12 +362,76 @@ print(json.dumps(r))`);
           },
         },
       });
+      const S = heap.defineClass("S", {
+        methods: {
+          __getitem__: (self, i) => {
+            if ((heap.toJS(i) as number) >= 2) throw new PyError("StopIteration");
+            return heap.incref(i);
+          },
+        },
+      });
+      const E = heap.defineClass("E", {
+        methods: {
+          __getitem__: (self, i) => {
+            if ((heap.toJS(i) as number) >= 1) throw new PyError("ValueError", "bad item");
+            return heap.incref(i);
+          },
+        },
+      });
       leak.rebase();
       // python3: list(G()) == [0, 10, 20]
       heap.scope(() => expect(heap.toJS(heap.new(heap.types.list, heap.new(G)))).toEqual([0, 10, 20]));
+      const py = python3Json<unknown[]>(`
+import json
+class G:
+    def __getitem__(self, i):
+        if i >= 3: raise IndexError('done')
+        return i * 10
+class S:
+    def __getitem__(self, i):
+        if i >= 2: raise StopIteration
+        return i
+class E:
+    def __getitem__(self, i):
+        if i >= 1: raise ValueError('bad item')
+        return i
+def err(f):
+    try: f(); return 'no error'
+    except Exception as e: return type(e).__name__ + (': ' + str(e) if str(e) else '')
+it = iter(G())
+print(json.dumps([type(it).__name__, 20 in G(), 5 in G(), list(S()), err(lambda: list(E())), next(it), next(it), next(it), err(lambda: next(it)), err(lambda: next(it))]))`);
+      const err = (f: () => unknown) => {
+        try {
+          f();
+          return "no error";
+        } catch (e) {
+          return String(e);
+        }
+      };
+      const ours = heap.scope(() => {
+        const it = heap.iter(heap.new(G));
+        const nx = () => {
+          const v = heap.next(it);
+          if (v === undefined) throw new PyError("StopIteration");
+          return heap.toJS(v);
+        };
+        return [
+          heap.typeName(it),
+          heap.contains(heap.new(G), heap.int(20)),
+          heap.contains(heap.new(G), heap.int(5)),
+          heap.toJS(heap.new(heap.types.list, heap.new(S))),
+          err(() => heap.new(heap.types.list, heap.new(E))),
+          nx(),
+          nx(),
+          nx(),
+          err(nx),
+          err(nx),
+        ];
+      });
+      expect(ours).toEqual(py);
     }));
 
-  it.fails("BUG abstract.ts PyObject_GetIter: a class with only __next__ is not iterable", () =>
+  it("PyObject_GetIter: a class with only __next__ is not iterable", () =>
     withHeap(backend, (heap, leak) => {
       const N = heap.defineClass("N", { methods: { __next__: () => heap.int(1) } });
       leak.rebase();
