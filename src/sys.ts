@@ -6,6 +6,11 @@
 // sys._debugmallocstats (the allocator's text, a blank line, then the free lists
 // of _PyObject_DebugTypeStats: dict, float, list, tuple by size), sys.getallocatedblocks,
 // and sys.unraisablehook with the default hook's "Exception ignored in:" text.
+//
+// An assigned unraisablehook is JS code the heap calls on its own (from deallocators,
+// the collector, weakref callbacks): it runs behind a barrier scope (barrier.ts), and
+// an exception it raises is reported as _PyErr_WriteUnraisableMsg does
+// ("Exception ignored in sys.unraisablehook"), never propagated into the deallocator.
 
 import type { HeapState, Ref, UnraisableHook } from "./heap/state.js";
 import { PyError, toPyError } from "./heap/errors.js";
@@ -31,6 +36,7 @@ import { OB_REFCNT, SIZEOF_DICT, SIZEOF_FLOAT, SIZEOF_LIST, SIZEOF_TUPLE_HEAD } 
 import { call_object } from "./heap/call.js";
 import { long_as_exact_number } from "./heap/int.js";
 import { Py_DECREF } from "./heap/refcount.js";
+import { with_barrier_scope } from "./heap/barrier.js";
 
 /** object.__sizeof__ and the builtin overrides, without the pre-header. */
 export function object_sizeof(h: HeapState, o: Ref): number {
@@ -120,15 +126,40 @@ export function default_unraisablehook(h: HeapState): UnraisableHook {
   };
 }
 
+/**
+ * h.unraisablehook for a hook assigned to sys.unraisablehook: the hook behind a
+ * barrier scope; if it raises, its error is written by the default hook after
+ * "Exception ignored in sys.unraisablehook" (_PyErr_WriteUnraisableMsg).
+ */
+function guarded_hook(h: HeapState, fn: UnraisableHook): UnraisableHook {
+  return (err, obj) => {
+    try {
+      with_barrier_scope(h, () => fn(err, obj));
+    } catch (e) {
+      h.stderr(`Exception ignored in sys.unraisablehook: ${fn.name !== "" ? fn.name : "<hook>"}`);
+      default_unraisablehook(h)(toPyError(e), null);
+    }
+  };
+}
+
 /** The heap.sys object. */
 export class SysModule {
   readonly #h: HeapState;
   readonly #check: (o: Ref) => void;
+  readonly #own: (r: Ref) => Ref;
+  /** the hook as assigned (h.unraisablehook is its guarded wrapper) */
+  #hook: UnraisableHook;
 
-  constructor(h: HeapState, check: (o: Ref) => void) {
+  /**
+   * `check` validates a handle argument; `own` records a returned reference for the
+   * innermost heap.scope() (the facade's #own), as every facade method does.
+   */
+  constructor(h: HeapState, check: (o: Ref) => void, own: (r: Ref) => Ref = (r) => r) {
     this.#h = h;
     this.#check = check;
-    h.unraisablehook = default_unraisablehook(h);
+    this.#own = own;
+    this.#hook = default_unraisablehook(h);
+    h.unraisablehook = this.#hook;
   }
 
   /** sys.getrefcount(o): ob_refcnt + 1 (the argument's own reference, as CPython counts it) */
@@ -142,15 +173,21 @@ export class SysModule {
     return sys_getsizeof(this.#h, o);
   }
 
-  /** sys.intern(s): the canonical str equal to s (new reference). */
+  /**
+   * sys.intern(s): the canonical str equal to s (new reference). sys_intern_impl:
+   * the argument must be a str ("intern() argument must be str, not int", argument
+   * clinic) and exactly a str ("can't intern S" for a subclass).
+   */
   intern(s: Ref): Ref {
     this.#check(s);
     const h = this.#h;
-    if (slots_of(h, s) !== h.T.str) {
-      throw new PyError("TypeError", `intern() argument must be str, not ${slots_of(h, s).name}`);
+    const t = slots_of(h, s);
+    if (t !== h.T.str) {
+      if (t.kind === K_STR) throw new PyError("TypeError", `can't intern ${t.name}`);
+      throw new PyError("TypeError", `intern() argument must be str, not ${t.name}`);
     }
     h.i32[s >> 2]++;
-    return unicode_intern(h, s);
+    return this.#own(unicode_intern(h, s));
   }
 
   _debugmallocstats(): string {
@@ -162,12 +199,13 @@ export class SysModule {
   }
 
   get unraisablehook(): UnraisableHook {
-    return this.#h.unraisablehook;
+    return this.#hook;
   }
 
   set unraisablehook(fn: UnraisableHook) {
     if (typeof fn !== "function") throw new PyError("TypeError", "sys.unraisablehook must be callable");
-    this.#h.unraisablehook = fn;
+    this.#hook = fn;
+    this.#h.unraisablehook = guarded_hook(this.#h, fn);
   }
 
   /** sys.__unraisablehook__: the default hook */

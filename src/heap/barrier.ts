@@ -1,0 +1,24 @@
+// === Barrier scopes: JS code the heap calls on its own (layer 3) ===
+//
+// heap.scope() records every reference a facade method returns, in the innermost open
+// scope, and releases them when the scope ends. JS code that the heap itself calls —
+// a function object's body (call_js in call.ts), a legacy finalizer, sys.unraisablehook,
+// a weakref callback — owns the references it makes: were they recorded in a scope
+// that happens to be open around the call, the scope would release them a second time.
+// Such code runs behind a barrier: an empty scope pushed before the call and dropped
+// (not released) after it. No CPython counterpart (CPython has no heap.scope).
+
+import type { HeapState } from "./state.js";
+
+/** Run fn behind a barrier scope (a no-op when no heap.scope is open). */
+export function with_barrier_scope<T>(h: HeapState, fn: () => T): T {
+  const scopes = h.scopes;
+  const depth = scopes.length;
+  if (depth === 0) return fn();
+  scopes.push([]);
+  try {
+    return fn();
+  } finally {
+    scopes.length = depth;
+  }
+}
