@@ -129,7 +129,7 @@ export class Heap {
     h.alloc.onGrow((buf) => {
       if (!this.#closed) this.#limit = buf.byteLength;
     });
-    this.sys = new SysModule(h, (o) => this.check(o));
+    this.sys = new SysModule(h, (o) => this.check(o), (r) => this.#own(r));
     const T = h.T;
     this.types = Object.freeze({
       object: T.object.ref,

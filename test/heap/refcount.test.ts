@@ -377,9 +377,9 @@ print(json.dumps(r))`);
       heap.mem.check();
     }));
 
-  it.fails("BUG sys.ts: heap.scope records the reference heap.sys.intern returns", () =>
+  it("heap.scope records the reference heap.sys.intern returns", () =>
     withHeap(backend, (heap) => {
-      // SysModule's methods bypass Heap's #own: a scope does not release their results
+      // SysModule's methods go through Heap's #own: a scope releases their results
       heap.scope(() => {
         const s = heap.new(heap.types.str, heap.str("a b c d"));
         heap.sys.intern(s);
