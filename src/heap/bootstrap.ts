@@ -28,6 +28,7 @@ import {
   SIZEOF_TYPE,
   SIZEOF_BYTES_HEAD,
   SIZEOF_ASCII_OBJECT,
+  SIZEOF_UNICODE_OBJECT,
   TP_NAME,
   FUNC_WEAKLIST,
   METH_WEAKLIST,
@@ -184,7 +185,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     name: "str",
     kind: K_STR,
     base: object,
-    basicsize: SIZEOF_ASCII_OBJECT,
+    basicsize: SIZEOF_UNICODE_OBJECT, // sizeof(PyUnicodeObject): where a subclass's fields start
     flags: Py_TPFLAGS_BASETYPE | Py_TPFLAGS_UNICODE_SUBCLASS,
     tp_dealloc: unicode_dealloc,
   });

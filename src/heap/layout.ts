@@ -69,16 +69,23 @@ export const PyLong_MASK = PyLong_BASE - 1;
 export const FLOAT_FVAL = 8; // f64, 8-aligned
 export const SIZEOF_FLOAT = 16;
 
-// ---- str: PyASCIIObject / PyCompactUnicodeObject (PEP 393, 3.11) ------------
+// ---- str: PyASCIIObject / PyCompactUnicodeObject / PyUnicodeObject (PEP 393, 3.11) --
+// Exact str objects are compact: the characters follow the struct (ASCII after
+// PyASCIIObject, anything else after PyCompactUnicodeObject). Instances of str
+// subclasses are PyUnicodeObject (tp_basicsize of str = 40) with STATE_COMPACT clear:
+// the characters live in a separate block at STR_DATA_ANY, so a subclass's fields
+// (slots, weakref list) after the 40 bytes never overlap them (unicode_subtype_new).
 export const STR_LENGTH = 8;
 export const STR_HASH = 12; // -1 = not computed yet
 export const STR_STATE = 16; // bitfield, see STATE_*
-export const STR_WSTR = 20; // always 0 here (no wchar_t cache)
+export const STR_WSTR = 20; // 0, or (non-compact, 4-byte kind) the data block, shared as wasm32's wchar_t
 export const SIZEOF_ASCII_OBJECT = 24; // compact ASCII data starts here
-export const STR_UTF8_LENGTH = 24; // compact non-ASCII only
-export const STR_UTF8 = 28;
+export const STR_UTF8_LENGTH = 24; // compact non-ASCII and non-compact only
+export const STR_UTF8 = 28; // 0, or (non-compact ASCII) the data block, shared
 export const STR_WSTR_LENGTH = 32;
 export const SIZEOF_COMPACT_UNICODE_OBJECT = 36; // compact non-ASCII data starts here
+export const STR_DATA_ANY = 36; // non-compact only: the characters' block (owned)
+export const SIZEOF_UNICODE_OBJECT = 40; // PyUnicodeObject: str's tp_basicsize
 // state bits: interned:2, kind:3, compact:1, ascii:1, ready:1
 export const STATE_INTERNED_MASK = 3;
 export const SSTATE_NOT_INTERNED = 0;

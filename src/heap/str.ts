@@ -2,13 +2,19 @@
 //
 // Ports, from CPython 3.11 Objects/unicodeobject.c: PyUnicode_New's compact
 // layouts (ASCII: PyASCIIObject + data; otherwise PyCompactUnicodeObject + data of
-// kind 1, 2 or 4 bytes per code point, NUL-terminated), unicode_hash (cached in
-// the object), unicode_compare_eq, unicode_compare, unicode_repr,
+// kind 1, 2 or 4 bytes per code point, NUL-terminated), unicode_subtype_new (an
+// instance of a str subclass is a non-compact PyUnicodeObject whose characters are a
+// separate block, data.any; utf8 shares it for ASCII, wstr for the 4-byte kind as
+// wasm32's wchar_t is 4 bytes), PyUnicode_DATA for both layouts, unicode_hash
+// (cached in the object), unicode_compare_eq, unicode_compare, unicode_repr,
 // unicode___sizeof__, PyUnicode_InternInPlace / unicode_dealloc's removal of
-// mortal interned strings, the "" and one-character Latin-1 singletons, and the
-// code-object rule that interns constants made only of ASCII name characters.
+// mortal interned strings (and release of a non-compact string's block), the "" and
+// one-character Latin-1 singletons, and the code-object rule that interns constants
+// made only of ASCII name characters.
 //
 // Invariants:
+//   - exact str objects are compact; str subclass instances never are (their fields
+//     after the 40-byte PyUnicodeObject must not overlap the characters);
 //   - interning never changes a refcount: `h.interned` maps value -> Ref without
 //     owning it (3.11's mortal interned strings); unicode_dealloc removes it;
 //   - singletons ("" and chr(0)..chr(255)) are created at start-up, immortal;
@@ -16,7 +22,9 @@
 
 import {
   OB_TYPE,
+  STR_DATA_ANY,
   SIZEOF_ASCII_OBJECT,
+  SIZEOF_UNICODE_OBJECT,
   SIZEOF_COMPACT_UNICODE_OBJECT,
   SSTATE_INTERNED_MORTAL,
   STATE_ASCII,
@@ -34,10 +42,12 @@ import {
   STR_WSTR_LENGTH,
 } from "./layout.js";
 import { fnv } from "./hash.js";
-import { gc_alloc, object_alloc, object_free } from "./object.js";
+import { gc_track, object_alloc, object_free } from "./object.js";
+import { memoryError } from "./errors.js";
+import { Py_DECREF } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots } from "./typeslots.js";
-import { slots_of } from "./typeobject.js";
+import { slots_of, type_alloc_no_track } from "./typeobject.js";
 
 /** Is `s` made only of ASCII letters, digits and underscores (codeobject.c all_name_chars)? */
 export function all_name_chars(s: string): boolean {
@@ -76,14 +86,16 @@ function kind_for(maxchar: number): number {
   return maxchar < 256 ? 1 : maxchar < 65536 ? 2 : 4;
 }
 
-/** PyUnicode_New for `length` code points up to `maxchar`, of type `t`: data left to the caller. */
+/**
+ * PyUnicode_New for `length` code points up to `maxchar`: a compact exact str (t is
+ * `str`), data left to the caller. New reference.
+ */
 export function unicode_new_raw(h: HeapState, t: TypeSlots, length: number, maxchar: number): Ref {
   const ascii = maxchar < 128;
   const kind = kind_for(maxchar);
   const head = ascii ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT;
-  // a str subclass's instances carry the class's pre-header (see long_new_raw)
   const size = head + (length + 1) * kind;
-  const op = t.heaptype ? gc_alloc(h, t, size) : object_alloc(h, t, size);
+  const op = object_alloc(h, t, size);
   const i32 = h.i32;
   i32[(op + STR_LENGTH) >> 2] = length;
   i32[(op + STR_HASH) >> 2] = -1;
@@ -97,13 +109,61 @@ export function unicode_new_raw(h: HeapState, t: TypeSlots, length: number, maxc
   return op;
 }
 
+/**
+ * unicode_subtype_new: an instance of the str subclass `t` equal to the exact str
+ * `unicode` (borrowed): PyType_GenericAlloc'd PyUnicodeObject, not compact, its
+ * characters (and NUL) copied into a block of their own, the hash copied. Tracked
+ * if t is a GC type. New reference.
+ */
+export function unicode_subtype_new(h: HeapState, t: TypeSlots, unicode: Ref): Ref {
+  const op = type_alloc_no_track(h, t, 0);
+  let i32 = h.i32;
+  const length = i32[(unicode + STR_LENGTH) >> 2];
+  const ustate = i32[(unicode + STR_STATE) >> 2];
+  const kind = (ustate & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
+  const ascii = ustate & STATE_ASCII;
+  i32[(op + STR_LENGTH) >> 2] = length;
+  i32[(op + STR_HASH) >> 2] = i32[(unicode + STR_HASH) >> 2];
+  // interned 0, compact 0; wstr, utf8 and data.any are still NULL (zeroed)
+  i32[(op + STR_STATE) >> 2] = (kind << STATE_KIND_SHIFT) | ascii | STATE_READY;
+  const nbytes = (length + 1) * kind;
+  const data = h.alloc.malloc(nbytes);
+  if (data === 0) {
+    Py_DECREF(h, op); // unicode_dealloc skips the missing block
+    throw memoryError();
+  }
+  const src = unicode_data(h, unicode);
+  h.u8.copyWithin(data, src, src + nbytes);
+  i32 = h.i32;
+  i32[(op + STR_DATA_ANY) >> 2] = data;
+  if (ascii !== 0) {
+    // share_utf8
+    i32[(op + STR_UTF8_LENGTH) >> 2] = length;
+    i32[(op + STR_UTF8) >> 2] = data;
+  }
+  if (kind === 4) {
+    // share_wstr: sizeof(wchar_t) == 4 on wasm32
+    i32[(op + STR_WSTR) >> 2] = data;
+    i32[(op + STR_WSTR_LENGTH) >> 2] = length;
+  }
+  if (t.isGC) gc_track(h, op);
+  return op;
+}
+
 export function unicode_kind(h: HeapState, op: Ref): number {
   return (h.i32[(op + STR_STATE) >> 2] & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
 }
 
-/** Address of the code points. */
+/** PyUnicode_DATA from a read of the state word: after the struct if compact, else data.any. */
+function data_of(i32: Int32Array, op: Ref, state: number): number {
+  if ((state & STATE_COMPACT) === 0) return i32[(op + STR_DATA_ANY) >> 2];
+  return op + ((state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+}
+
+/** PyUnicode_DATA: address of the code points. */
 export function unicode_data(h: HeapState, op: Ref): number {
-  return op + ((h.i32[(op + STR_STATE) >> 2] & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+  const i32 = h.i32;
+  return data_of(i32, op, i32[(op + STR_STATE) >> 2]);
 }
 
 export function unicode_length(h: HeapState, op: Ref): number {
@@ -112,6 +172,15 @@ export function unicode_length(h: HeapState, op: Ref): number {
 
 /** A new str object of type `t` holding `s` (never a cached one). */
 export function unicode_from_js(h: HeapState, t: TypeSlots, s: string): Ref {
+  if (t.heaptype) {
+    // a str subclass: non-compact, a copy of the exact str
+    const tmp = unicode_from_js(h, h.T.str, s);
+    try {
+      return unicode_subtype_new(h, t, tmp);
+    } finally {
+      Py_DECREF(h, tmp);
+    }
+  }
   const { cps, maxchar, length } = scan(s);
   const op = unicode_new_raw(h, t, length, maxchar);
   const kind = kind_for(maxchar);
@@ -238,7 +307,7 @@ export function unicode_to_js(h: HeapState, op: Ref): string {
   const length = i32[(op + STR_LENGTH) >> 2];
   const state = i32[(op + STR_STATE) >> 2];
   const kind = (state & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
-  const data = op + ((state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+  const data = data_of(i32, op, state);
   if (kind === 1) {
     const u8 = h.u8;
     if (length < 64) {
@@ -270,9 +339,10 @@ export function unicode_to_js(h: HeapState, op: Ref): string {
 
 /** The code point at index i. */
 export function unicode_read(h: HeapState, op: Ref, i: number): number {
-  const state = h.i32[(op + STR_STATE) >> 2];
+  const i32 = h.i32;
+  const state = i32[(op + STR_STATE) >> 2];
   const kind = (state & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
-  const data = op + ((state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+  const data = data_of(i32, op, state);
   if (kind === 1) return h.u8[data + i];
   if (kind === 2) return h.u16[(data >> 1) + i];
   return h.u32[(data >> 2) + i];
@@ -286,7 +356,7 @@ export function unicode_hash(h: HeapState, op: Ref): number {
   const length = i32[(op + STR_LENGTH) >> 2];
   const state = i32[(op + STR_STATE) >> 2];
   const kind = (state & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
-  const data = op + ((state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+  const data = data_of(i32, op, state);
   const x = fnv(h.u8, data, length * kind);
   i32[(op + STR_HASH) >> 2] = x;
   return x;
@@ -305,8 +375,8 @@ export function unicode_eq(h: HeapState, a: Ref, b: Ref): boolean {
   const hb = i32[(b + STR_HASH) >> 2];
   if (ha !== -1 && hb !== -1 && ha !== hb) return false;
   const kind = (sa & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
-  const da = a + ((sa & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
-  const db = b + ((sb & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT);
+  const da = data_of(i32, a, sa);
+  const db = data_of(i32, b, sb);
   const u8 = h.u8;
   const n = length * kind;
   for (let i = 0; i < n; i++) if (u8[da + i] !== u8[db + i]) return false;
@@ -352,23 +422,32 @@ export function str_repr_value(s: string): string {
   return out + quote;
 }
 
-/** str.__sizeof__ of a compact string. */
+/** unicode___sizeof__: the struct and the characters (a non-compact string's block included). */
 export function unicode_sizeof(h: HeapState, op: Ref): number {
   const i32 = h.i32;
   const state = i32[(op + STR_STATE) >> 2];
   const kind = (state & STATE_KIND_MASK) >> STATE_KIND_SHIFT;
-  const head = (state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT;
-  return head + (i32[(op + STR_LENGTH) >> 2] + 1) * kind;
+  const chars = (i32[(op + STR_LENGTH) >> 2] + 1) * kind;
+  if ((state & STATE_COMPACT) === 0) {
+    // utf8 and wstr share the data block when set: nothing more to count
+    return SIZEOF_UNICODE_OBJECT + (i32[(op + STR_DATA_ANY) >> 2] !== 0 ? chars : 0);
+  }
+  return ((state & STATE_ASCII) !== 0 ? SIZEOF_ASCII_OBJECT : SIZEOF_COMPACT_UNICODE_OBJECT) + chars;
 }
 
-/** unicode_dealloc: forget a mortal interned string, then free. */
+/** unicode_dealloc: forget a mortal interned string, free a non-compact string's block, then free. */
 export function unicode_dealloc(h: HeapState, op: Ref): void {
-  if ((h.i32[(op + STR_STATE) >> 2] & STATE_INTERNED_MASK) !== 0) {
+  const state = h.i32[(op + STR_STATE) >> 2];
+  if ((state & STATE_INTERNED_MASK) !== 0) {
     const s = h.internedNames.get(op);
     if (s !== undefined) {
       h.internedNames.delete(op);
       h.interned.delete(s);
     }
+  }
+  if ((state & STATE_COMPACT) === 0) {
+    const data = h.i32[(op + STR_DATA_ANY) >> 2];
+    if (data !== 0) h.alloc.free(data);
   }
   object_free(h, op, slots_of(h, op));
 }

@@ -1,7 +1,11 @@
 // === Type objects (layer 3) ===
 //
 // Ports, from CPython 3.11 Objects/typeobject.c: the parts of PyType_Ready that
-// fill a type's sizes, flags, base and MRO; PyType_IsSubtype; _PyType_PreHeaderSize.
+// fill a type's sizes, flags, base and MRO; PyType_IsSubtype; _PyType_PreHeaderSize;
+// _PyType_AllocNoTrack (PyType_GenericAlloc without the tracking); and from
+// Objects/object.c _PyObject_VAR_SIZE and _PyObject_GetDictPtr's dict slot address
+// (tp_dictoffset > 0 from the start; < 0, other than the managed-dict marker -1,
+// from the end of a variable-size object, as int/tuple/bytes subclasses have it).
 // Classes made by defineClass are built in classobject.ts on top of this file.
 //
 // A type is two halves: the type object in linear memory (TP_* in layout.ts; its
@@ -19,6 +23,8 @@ import {
   OB_REFCNT,
   OB_TYPE,
   OB_SIZE,
+  SIZEOF_PTR,
+  SIZEOF_PYOBJECT,
   Py_TPFLAGS_HAVE_GC,
   Py_TPFLAGS_HEAPTYPE,
   Py_TPFLAGS_READY,
@@ -42,6 +48,7 @@ import {
   XF_BUILTIN,
 } from "./layout.js";
 import { memoryError } from "./errors.js";
+import { gc_alloc } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
 import type { Kind, ProtocolSlots, TypeSlots, Visit } from "./typeslots.js";
 
@@ -174,3 +181,51 @@ export function is_type_object(h: HeapState, op: Ref, typeType: TypeSlots): bool
 /** The owned fields of a heap type that tp_traverse visits and tp_clear drops. */
 export const TYPE_OWNED_FIELDS = [TP_DICT, TP_MRO, TP_BASES, TP_BASE, HT_QUALNAME, HT_SLOTS, TP_NAME] as const;
 export { HT_CACHED_KEYS, TP_WEAKLIST };
+
+/** tp_dictoffset of a class whose instances keep their attributes in a managed dict (pre-header). */
+export const DICTOFFSET_MANAGED = -1;
+/**
+ * tp_dictoffset of a class over a variable-size base (int, tuple, bytes): the __dict__
+ * slot is the last pointer of the object, after its items (type_new_descriptors:
+ * `-(long)sizeof(PyObject *)`).
+ */
+export const DICTOFFSET_VAR = -SIZEOF_PTR;
+
+/** Does `t` keep a __dict__ pointer in the object itself (tp_dictoffset > 0, or after the items)? */
+export function has_dict_slot(t: TypeSlots): boolean {
+  return t.dictoffset !== 0 && t.dictoffset !== DICTOFFSET_MANAGED;
+}
+
+/** _PyObject_VAR_SIZE: basicsize + nitems * itemsize, rounded up to a pointer's size. */
+export function var_size(t: TypeSlots, nitems: number): number {
+  return (t.basicsize + nitems * t.itemsize + (SIZEOF_PTR - 1)) & ~(SIZEOF_PTR - 1);
+}
+
+/**
+ * _PyObject_GetDictPtr for an object of type `t` whose type has a dict slot
+ * (has_dict_slot): the slot's address. A negative tp_dictoffset counts from the end
+ * of the object: _PyObject_VAR_SIZE(tp, |ob_size|) + tp_dictoffset.
+ */
+export function dict_slot(h: HeapState, op: Ref, t: TypeSlots): number {
+  const off = t.dictoffset;
+  if (off > 0) return op + off;
+  let n = h.i32[(op + OB_SIZE) >> 2];
+  if (n < 0) n = -n;
+  return op + var_size(t, n) + off;
+}
+
+/**
+ * _PyType_AllocNoTrack (PyType_GenericAlloc before its _PyObject_GC_TRACK): an
+ * instance of `t` with room for `nitems` items plus one (CPython's sentinel; for a
+ * class over a variable-size base that room holds the __dict__ slot), zeroed past
+ * the header, ob_size = nitems for variable-size types. Untracked: the constructor
+ * fills it and then tracks it if t is a GC type. May run a collection (gc_alloc).
+ */
+export function type_alloc_no_track(h: HeapState, t: TypeSlots, nitems: number): Ref {
+  const size = var_size(t, nitems + 1);
+  const op = gc_alloc(h, t, size);
+  const i32 = h.i32;
+  i32.fill(0, (op + SIZEOF_PYOBJECT) >> 2, (op + size) >> 2);
+  if (t.itemsize !== 0) i32[(op + OB_SIZE) >> 2] = nitems;
+  return op;
+}

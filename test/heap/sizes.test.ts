@@ -152,9 +152,6 @@ const KNOWN_BAD = new Set([
   "int subclass",
   "int subclass, 3 digits",
   "tuple subclass",
-  // BUG str.ts: instances of str subclasses are compact here; CPython makes them
-  // PyUnicodeObject (40 bytes) with the characters in a separate block
-  "str subclass",
 ]);
 
 describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
@@ -195,7 +192,7 @@ describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
     });
   });
 
-  it.fails("BUG str.ts: a str subclass instance has CPython's non-compact layout (size as Pyodide)", async () => {
+  it("a str subclass instance has CPython's non-compact layout (size as Pyodide)", async () => {
     const [size] = await pyodideJson<number[]>(`${PRELUDE}\nprint(json.dumps([sys.getsizeof(Str('ab'))]))`);
     await withHeap(backend, (heap, leak) => {
       const Str = heap.defineClass("Str", { base: "str" });
