@@ -79,7 +79,7 @@ export interface BuiltinTypes {
 export type UnraisableHook = (err: unknown, obj: Ref | null) => void;
 
 export class HeapState {
-  readonly alloc: Allocator;
+  alloc: Allocator;
   readonly debug: boolean;
   u8!: Uint8Array;
   u16!: Uint16Array;
