@@ -1,21 +1,25 @@
 // === bytes (layer 3) ===
 //
 // Ports, from CPython 3.11 Objects/bytesobject.c: _PyBytes_FromSize layout
-// (PyBytesObject: ob_size, ob_shash, data + NUL), the empty and one-byte
-// singletons (created at start-up, immortal), bytes_hash (the str FNV over the
-// bytes, cached in ob_shash), bytes_repr, bytes___sizeof__.
+// (PyBytesObject: ob_size, ob_shash, data + NUL), bytes_subtype_new (an instance of
+// a bytes subclass: PyType_GenericAlloc'd with room for the items and, after them,
+// the subclass's __dict__ slot), the empty and one-byte singletons (created at
+// start-up, immortal), bytes_hash (the str FNV over the bytes, cached in ob_shash),
+// bytes_repr, bytes___sizeof__ (the type's basicsize plus the items).
 
-import { BYTES_SHASH, BYTES_SVAL, OB_SIZE } from "./layout.js";
+import { BYTES_SHASH, BYTES_SVAL, OB_SIZE, OB_TYPE, TP_BASICSIZE, TP_ITEMSIZE } from "./layout.js";
 import { fnv } from "./hash.js";
-import { gc_alloc, object_alloc, object_free } from "./object.js";
+import { gc_track, object_alloc, object_free } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots } from "./typeslots.js";
-import { slots_of } from "./typeobject.js";
+import { slots_of, type_alloc_no_track } from "./typeobject.js";
 
-/** A new bytes object of type `t` with room for n bytes (filled by the caller). */
+/**
+ * A new bytes object of type `t` with room for n bytes (filled by the caller); for a
+ * subclass, PyType_GenericAlloc's layout (untracked: the caller tracks it).
+ */
 export function bytes_new_raw(h: HeapState, t: TypeSlots, n: number): Ref {
-  // a bytes subclass's instances carry the class's pre-header (see long_new_raw)
-  const op = t.heaptype ? gc_alloc(h, t, BYTES_SVAL + n + 1) : object_alloc(h, t, BYTES_SVAL + n + 1);
+  const op = t.heaptype ? type_alloc_no_track(h, t, n) : object_alloc(h, t, BYTES_SVAL + n + 1);
   const i32 = h.i32;
   i32[(op + OB_SIZE) >> 2] = n;
   i32[(op + BYTES_SHASH) >> 2] = -1;
@@ -37,6 +41,20 @@ export function bytes_from(h: HeapState, data: Uint8Array): Ref {
   }
   const op = bytes_new_raw(h, h.T.bytes, n);
   h.u8.set(data, op + BYTES_SVAL);
+  return op;
+}
+
+/**
+ * bytes_subtype_new: an instance of the bytes subclass `t` holding a copy of the
+ * exact bytes `tmp` (borrowed), its cached hash included; tracked if t is a GC type.
+ * New reference.
+ */
+export function bytes_subtype_new(h: HeapState, t: TypeSlots, tmp: Ref): Ref {
+  const n = bytes_size(h, tmp);
+  const op = bytes_new_raw(h, t, n);
+  h.u8.copyWithin(op + BYTES_SVAL, tmp + BYTES_SVAL, tmp + BYTES_SVAL + n + 1);
+  h.i32[(op + BYTES_SHASH) >> 2] = h.i32[(tmp + BYTES_SHASH) >> 2];
+  if (t.isGC) gc_track(h, op);
   return op;
 }
 
@@ -105,8 +123,11 @@ export function bytes_repr(h: HeapState, op: Ref): string {
   return out + quote;
 }
 
+/** bytes___sizeof__: _PyObject_SIZE(Py_TYPE(self)) + Py_SIZE(self) * tp_itemsize. */
 export function bytes_sizeof(h: HeapState, op: Ref): number {
-  return BYTES_SVAL + bytes_size(h, op) + 1;
+  const i32 = h.i32;
+  const type = i32[(op + OB_TYPE) >> 2];
+  return i32[(type + TP_BASICSIZE) >> 2] + bytes_size(h, op) * i32[(type + TP_ITEMSIZE) >> 2];
 }
 
 export function bytes_dealloc(h: HeapState, op: Ref): void {

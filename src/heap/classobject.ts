@@ -59,7 +59,7 @@ export interface ClassSpec {
 }
 
 /** Builtin types a class may derive from by name. */
-const BASE_NAMES = ["object", "list", "dict", "set", "str", "int", "tuple", "frozenset", "bytes"] as const;
+const BASE_NAMES = ["object", "list", "dict", "set", "str", "int", "tuple", "frozenset", "bytes", "float"] as const;
 
 function resolve_base(h: HeapState, base: string | Ref | undefined): TypeSlots {
   if (base === undefined) return h.T.object;

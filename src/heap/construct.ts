@@ -1,11 +1,19 @@
 // === Calling a type: object construction (layer 3) ===
 //
-// Ports, from CPython 3.11 Objects/typeobject.c type_call (tp_new, then __init__
-// when the result is an instance of the type; `__init__() should return None`),
-// object_new / object_init's "takes no arguments" rule, and the constructors of
-// the builtin types this heap has: object(), int(x), float(x), str(x), bytes(x),
-// bool(x), tuple(it), list(it), dict(mapping or pairs), set(it), frozenset(it),
-// type(x).
+// Ports, from CPython 3.11 Objects/typeobject.c type_call (tp_new with all the
+// arguments, then __init__ when the result is an instance of the type; `__init__()
+// should return None`), object_new / object_init's "takes no arguments" rule, and
+// the tp_new of the builtin types this heap has: object(), int(x), float(x), str(x),
+// bytes(x), bool(x), tuple(it), list(it), dict(mapping or pairs), set(it),
+// frozenset(it), type(x) -- with their identities (int(i), float(f), str(s),
+// bytes(b), tuple(t), frozenset(fs) of exact types return the argument, as
+// PyNumber_Long, PyNumber_Float, PyObject_Str, bytes_new, PySequence_Tuple and
+// frozenset_new do) and their *_subtype_new for classes: the value is built as the
+// exact type first, then copied into a PyType_GenericAlloc'd instance of the class
+// (long_subtype_new, float_subtype_new, unicode_subtype_new, bytes_subtype_new,
+// tuple_subtype_new), tracked when the class is a GC type. Instances of classes over
+// list, dict, set and frozenset get no inline values (3.11 gives those only in
+// object_new): their managed __dict__ is made on first use.
 
 import { PyError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
@@ -21,14 +29,14 @@ import {
   K_TUPLE,
   type TypeSlots,
 } from "./typeslots.js";
-import { slots_of } from "./typeobject.js";
+import { slots_of, type_alloc_no_track } from "./typeobject.js";
 import { object_alloc } from "./object.js";
-import { OB_TYPE, SIZEOF_PYOBJECT } from "./layout.js";
-import { long_as_bigint, long_as_exact_number, long_from_bigint, long_from_bigint_typed, long_from_safe } from "./int.js";
+import { FLOAT_FVAL, LONG_DIGITS, OB_SIZE, OB_TYPE, SIZEOF_PYOBJECT, TUPLE_ITEMS } from "./layout.js";
+import { long_as_bigint, long_as_exact_number, long_from_bigint } from "./int.js";
 import { float_new, float_value } from "./float.js";
-import { str_literal, unicode_from_js, unicode_to_js } from "./str.js";
-import { bytes_from, bytes_to_js } from "./bytes.js";
-import { tuple_new, tuple_new_subtype, tuple_set } from "./tuple.js";
+import { str_literal, unicode_from_js, unicode_subtype_new, unicode_to_js } from "./str.js";
+import { bytes_from, bytes_subtype_new, bytes_to_js } from "./bytes.js";
+import { tuple_new, tuple_set, tuple_size } from "./tuple.js";
 import { list_append, list_new_typed } from "./list.js";
 import { dict_new_typed, dict_setitem as dict_update_one, dict_update } from "./dict.js";
 import { make_new_set, set_update_internal } from "./set.js";
@@ -36,8 +44,6 @@ import { gc_track } from "./object.js";
 import { Py_DECREF } from "./refcount.js";
 import { call_object } from "./call.js";
 import { object_new, solid_base } from "./instance.js";
-import { init_inline_values } from "./dict.js";
-import { HT_CACHED_KEYS } from "./layout.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_IsTrue } from "./abstract.js";
 import { PyObject_Str } from "./repr.js";
 
@@ -69,20 +75,19 @@ export function iterate_all(h: HeapState, it: Ref): Ref[] {
 }
 
 /** int(x) for a str argument, base 10, with Python's literal rules. */
-function int_from_string(h: HeapState, t: TypeSlots, s: string): Ref {
+function int_from_string(h: HeapState, s: string): Ref {
   const text = s.trim().replace(/_/g, (m, i: number, all: string) =>
     i > 0 && /\d/.test(all[i - 1]) && /\d/.test(all[i + 1] ?? "") ? "" : "!",
   );
   if (!/^[+-]?\d+$/.test(text)) {
     throw new PyError("ValueError", `invalid literal for int() with base 10: ${JSON.stringify(s).replace(/^"|"$/g, "'")}`);
   }
-  return int_value(h, t, BigInt(text));
+  return int_value(h, BigInt(text));
 }
 
-function int_value(h: HeapState, t: TypeSlots, v: bigint): Ref {
-  if (t === h.T.int) return long_from_bigint(h, v);
-  if (v >= -9007199254740991n && v <= 9007199254740991n) return long_from_safe(h, t, Number(v));
-  return long_from_bigint_typed(h, t, v);
+/** An exact int (small ints from the cache): new reference. */
+function int_value(h: HeapState, v: bigint): Ref {
+  return long_from_bigint(h, v);
 }
 
 /** The value of int(x) as a bigint (x an int, bool, float or str). */
@@ -96,7 +101,7 @@ function int_arg(h: HeapState, x: Ref): bigint {
     return BigInt(Math.trunc(f));
   }
   if (k === K_STR) {
-    const r = int_from_string(h, h.T.int, unicode_to_js(h, x));
+    const r = int_from_string(h, unicode_to_js(h, x));
     try {
       return long_as_bigint(h, r);
     } finally {
@@ -132,8 +137,136 @@ function float_arg(h: HeapState, x: Ref): number {
   throw new PyError("TypeError", `float() argument must be a string or a real number, not '${slots_of(h, x).name}'`);
 }
 
-/** A builtin type called with arguments (or the instance part of a subclass call). */
+/** long_subtype_new: an instance of int subclass `t` with the value of the exact int `tmp` (borrowed). */
+function long_subtype_new(h: HeapState, t: TypeSlots, tmp: Ref): Ref {
+  const size = h.i32[(tmp + OB_SIZE) >> 2];
+  // "Fast operations for single digit integers (including zero) assume that there
+  // is always at least one digit present."
+  const n = size === 0 ? 1 : size < 0 ? -size : size;
+  const op = type_alloc_no_track(h, t, n);
+  const i32 = h.i32;
+  i32[(op + OB_SIZE) >> 2] = size;
+  for (let i = 0; i < n; i++) i32[(op + LONG_DIGITS + 4 * i) >> 2] = i32[(tmp + LONG_DIGITS + 4 * i) >> 2];
+  if (t.isGC) gc_track(h, op);
+  return op;
+}
+
+/** float_subtype_new: an instance of float subclass `t` holding `v`. */
+function float_subtype_new(h: HeapState, t: TypeSlots, v: number): Ref {
+  const op = type_alloc_no_track(h, t, 0);
+  h.f64[(op + FLOAT_FVAL) >> 3] = v;
+  if (t.isGC) gc_track(h, op);
+  return op;
+}
+
+/** tuple_subtype_new: an instance of tuple subclass `t` holding the items of the exact tuple `tmp` (borrowed). */
+function tuple_subtype_new(h: HeapState, t: TypeSlots, tmp: Ref): Ref {
+  const n = tuple_size(h, tmp);
+  const op = type_alloc_no_track(h, t, n);
+  const i32 = h.i32;
+  for (let i = 0; i < n; i++) {
+    const v = i32[(tmp + TUPLE_ITEMS + 4 * i) >> 2];
+    i32[v >> 2]++;
+    i32[(op + TUPLE_ITEMS + 4 * i) >> 2] = v;
+  }
+  gc_track(h, op); // tuple subclasses are GC types
+  return op;
+}
+
+/** PyType_GenericNew for a list subclass: an empty list of `t`, tracked. */
+function list_subtype_new(h: HeapState, t: TypeSlots): Ref {
+  const op = type_alloc_no_track(h, t, 0); // ob_size, ob_item, allocated: 0
+  if (t.isGC) gc_track(h, op);
+  return op;
+}
+
+/** Build the exact value, then its subclass instance; `tmp` is released either way. */
+function subtype_from(h: HeapState, tmp: Ref, make: (tmp: Ref) => Ref): Ref {
+  try {
+    return make(tmp);
+  } finally {
+    Py_DECREF(h, tmp);
+  }
+}
+
+/** int(x) of the exact type: the argument itself when it is an exact int (PyNumber_Long). */
+function int_exact(h: HeapState, args: Ref[]): Ref {
+  if (args.length === 0) return int_value(h, 0n);
+  if (slots_of(h, args[0]) === h.T.int) {
+    h.i32[args[0] >> 2]++;
+    return args[0];
+  }
+  return int_value(h, int_arg(h, args[0]));
+}
+
+/** str(x) of the exact type: the argument itself when it is an exact str (PyObject_Str). */
+function str_exact(h: HeapState, args: Ref[]): Ref {
+  if (args.length === 0) return str_literal(h, "");
+  if (slots_of(h, args[0]) === h.T.str) {
+    h.i32[args[0] >> 2]++;
+    return args[0];
+  }
+  return str_literal_runtime(h, PyObject_Str(h, args[0]));
+}
+
+/** bytes(x) of the exact type: the argument itself when it is an exact bytes. */
+function bytes_exact(h: HeapState, args: Ref[]): Ref {
+  if (args.length === 0) return bytes_from(h, new Uint8Array(0));
+  const a = args[0];
+  const ta = slots_of(h, a);
+  if (ta === h.T.bytes) {
+    h.i32[a >> 2]++;
+    return a;
+  }
+  const k = ta.kind;
+  if (k === K_BYTES) return bytes_from(h, bytes_to_js(h, a));
+  if (k === K_INT) {
+    const n = long_as_exact_number(h, a);
+    if (n === null || n < 0) throw new PyError("ValueError", "negative count");
+    return bytes_from(h, new Uint8Array(n));
+  }
+  if (k === K_STR) throw new PyError("TypeError", "string argument without an encoding");
+  const items = iterate_all(h, a);
+  try {
+    return bytes_from(
+      h,
+      Uint8Array.from(items, (v) => {
+        const n = slots_of(h, v).kind === K_INT ? long_as_exact_number(h, v) : null;
+        if (n === null) throw new PyError("TypeError", `'${slots_of(h, v).name}' object cannot be interpreted as an integer`);
+        if (n < 0 || n > 255) throw new PyError("ValueError", "bytes must be in range(0, 256)");
+        return n;
+      }),
+    );
+  } finally {
+    for (const v of items) Py_DECREF(h, v);
+  }
+}
+
+/** tuple(x) of the exact type: PySequence_Tuple (an exact tuple is returned as is). */
+function tuple_exact(h: HeapState, args: Ref[]): Ref {
+  if (args.length === 0) return tuple_new(h, 0);
+  if (slots_of(h, args[0]) === h.T.tuple) {
+    h.i32[args[0] >> 2]++;
+    return args[0];
+  }
+  const items = iterate_all(h, args[0]);
+  let op: Ref;
+  try {
+    op = tuple_new(h, items.length);
+  } catch (e) {
+    for (const v of items) Py_DECREF(h, v);
+    throw e;
+  }
+  for (let i = 0; i < items.length; i++) tuple_set(h, op, i, items[i]);
+  return op;
+}
+
+/**
+ * tp_new of the builtin base `base` called through type `t` (the base itself or a
+ * class derived from it) with all the call's arguments: new reference.
+ */
 function builtin_new(h: HeapState, t: TypeSlots, base: TypeSlots, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
+  const exact = t === base;
   switch (base.kind) {
     case K_OBJECT:
       if (t === h.T.object) {
@@ -150,84 +283,49 @@ function builtin_new(h: HeapState, t: TypeSlots, base: TypeSlots, args: Ref[], k
         return r;
       }
       at_most("int", args, 1);
-      if (args.length === 0) return int_value(h, t, 0n);
-      if (t === h.T.int && slots_of(h, args[0]) === h.T.int) {
-        h.i32[args[0] >> 2]++;
-        return args[0];
-      }
-      return int_value(h, t, int_arg(h, args[0]));
+      const tmp = int_exact(h, args);
+      return exact ? tmp : subtype_from(h, tmp, (v) => long_subtype_new(h, t, v));
     }
-    case K_FLOAT:
+    case K_FLOAT: {
       at_most("float", args, 1);
-      return float_new(h, args.length === 0 ? 0 : float_arg(h, args[0]));
+      if (exact) {
+        if (args.length > 0 && slots_of(h, args[0]) === h.T.float) {
+          h.i32[args[0] >> 2]++;
+          return args[0];
+        }
+        return float_new(h, args.length === 0 ? 0 : float_arg(h, args[0]));
+      }
+      return float_subtype_new(h, t, args.length === 0 ? 0 : float_arg(h, args[0]));
+    }
     case K_STR: {
       at_most("str", args, 1);
-      const s = args.length === 0 ? "" : PyObject_Str(h, args[0]);
-      return t === h.T.str ? str_literal_runtime(h, s) : unicode_from_js(h, t, s);
+      const tmp = str_exact(h, args);
+      return exact ? tmp : subtype_from(h, tmp, (v) => unicode_subtype_new(h, t, v));
     }
     case K_BYTES: {
       at_most("bytes", args, 1);
-      if (args.length === 0) return bytes_from(h, new Uint8Array(0));
-      const a = args[0];
-      const k = slots_of(h, a).kind;
-      if (k === K_BYTES) return bytes_from(h, bytes_to_js(h, a));
-      if (k === K_INT) {
-        const n = long_as_exact_number(h, a);
-        if (n === null || n < 0) throw new PyError("ValueError", "negative count");
-        return bytes_from(h, new Uint8Array(n));
-      }
-      if (k === K_STR) throw new PyError("TypeError", "string argument without an encoding");
-      const items = iterate_all(h, a);
-      try {
-        return bytes_from(
-          h,
-          Uint8Array.from(items, (v) => {
-            const n = slots_of(h, v).kind === K_INT ? long_as_exact_number(h, v) : null;
-            if (n === null) throw new PyError("TypeError", `'${slots_of(h, v).name}' object cannot be interpreted as an integer`);
-            if (n < 0 || n > 255) throw new PyError("ValueError", "bytes must be in range(0, 256)");
-            return n;
-          }),
-        );
-      } finally {
-        for (const v of items) Py_DECREF(h, v);
-      }
+      const tmp = bytes_exact(h, args);
+      return exact ? tmp : subtype_from(h, tmp, (v) => bytes_subtype_new(h, t, v));
     }
     case K_TUPLE: {
       at_most("tuple", args, 1);
-      const items = args.length === 0 ? [] : iterate_all(h, args[0]);
-      if (t === h.T.tuple && items.length === 0) return tuple_new(h, 0);
-      const op = t === h.T.tuple ? tuple_new(h, items.length) : tuple_new_subtype(h, t, items.length);
-      for (let i = 0; i < items.length; i++) tuple_set(h, op, i, items[i]);
-      if (t !== h.T.tuple) {
-        if (t.dictoffset === -1) init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
-        gc_track(h, op);
-      }
-      return op;
+      const tmp = tuple_exact(h, args);
+      return exact ? tmp : subtype_from(h, tmp, (v) => tuple_subtype_new(h, t, v));
     }
-    case K_LIST: {
-      const op = list_new_typed(h, t, 0);
-      if (t !== h.T.list && t.dictoffset === -1) init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
-      return op;
-    }
-    case K_DICT: {
-      const op = dict_new_typed(h, t);
-      if (t !== h.T.dict && t.dictoffset === -1) init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
-      return op;
-    }
+    case K_LIST:
+      // PyType_GenericNew: the items come from list.__init__
+      return exact ? list_new_typed(h, t, 0) : list_subtype_new(h, t);
+    case K_DICT:
+      return dict_new_typed(h, t);
     case K_SET: {
-      const frozen = base === h.T.frozenset;
-      if (frozen) at_most("frozenset", args, 1);
-      const op = make_new_set(h, t);
-      if (t.dictoffset === -1) init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
-      if (frozen && args.length > 0) {
-        try {
-          set_update_internal(h, op, args[0]);
-        } catch (e) {
-          Py_DECREF(h, op);
-          throw e;
-        }
+      if (base !== h.T.frozenset) return make_new_set(h, t); // set_new: the items come from set.__init__
+      // frozenset_new: the items are set here (a frozenset is immutable); frozenset(fs) is fs
+      at_most("frozenset", args, 1);
+      if (exact && args.length > 0 && slots_of(h, args[0]) === h.T.frozenset) {
+        h.i32[args[0] >> 2]++;
+        return args[0];
       }
-      return op;
+      return make_new_set(h, t, args.length > 0 ? args[0] : 0);
     }
   }
   if (base.proto.tp_new !== undefined) return base.proto.tp_new(h, t, args, kwargs);
@@ -287,7 +385,7 @@ export function type_call(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Recor
   }
   const base = solid_base(t);
   const init = t.heaptype ? t.special.get("__init__") : undefined;
-  const op = builtin_new(h, t, base, t.heaptype && base.kind !== K_INT && base.kind !== K_STR && base.kind !== K_TUPLE && base.kind !== K_FLOAT && base.kind !== K_BYTES && base.proto.tp_new === undefined ? [] : args, kwargs);
+  const op = builtin_new(h, t, base, args, kwargs);
   try {
     if (init !== undefined && init !== h.None) {
       const r = call_object(h, init, [op, ...args], kwargs);

@@ -228,13 +228,34 @@ print(json.dumps(r))`);
       expect(() => heap.sys.intern(heap.int(3))).toThrow("intern() argument must be str, not int");
     }));
 
-  it.fails("BUG construct.ts: tuple(t), str(s), float(f), frozenset(fs) of exact types return the argument (python3: True)", () =>
+  it("tuple(t), str(s), float(f), frozenset(fs) of exact types return the argument (python3: True)", () =>
     withHeap(backend, (heap) => {
       const py = python3Json<boolean[]>(`import json\nt=(1,); s='abc def'; f=1.5; fs=frozenset([1])\nprint(json.dumps([tuple(t) is t, str(s) is s, float(f) is f, frozenset(fs) is fs]))`);
       heap.scope(() => {
         const t = heap.tuple([heap.int(1)]), s = heap.str("abc def"), f = heap.float(1.5), fs = heap.frozenset([heap.int(1)]);
         const same = (type: Ref, o: Ref) => heap.new(type, o) === o;
         expect([same(heap.types.tuple, t), same(heap.types.str, s), same(heap.types.float, f), same(heap.types.frozenset, fs)]).toEqual(py);
+      });
+      // int(i), bytes(b) too; a subclass instance or a subclass call gives a new object
+      const py2 = python3Json<boolean[]>(`import json
+class FS(frozenset): pass
+class T(tuple): pass
+i=10**20; b=bytes([1, 2, 3]); x=FS([2]); t=(1,)
+print(json.dumps([int(i) is i, bytes(b) is b, frozenset(x) is x, type(frozenset(x)).__name__ == 'frozenset', FS(x) is x, T(t) is t, tuple(T(t)) is t]))`);
+      heap.scope(() => {
+        const FS = heap.defineClass("FS", { base: "frozenset" });
+        const T = heap.defineClass("T", { base: "tuple" });
+        const i = heap.int(10n ** 20n), b = heap.bytes(new Uint8Array([1, 2, 3])), x = heap.new(FS, heap.list([heap.int(2)])), t = heap.tuple([heap.int(1)]);
+        const same = (type: Ref, o: Ref) => heap.new(type, o) === o;
+        expect([
+          same(heap.types.int, i),
+          same(heap.types.bytes, b),
+          same(heap.types.frozenset, x),
+          heap.typeName(heap.new(heap.types.frozenset, x)) === "frozenset",
+          same(FS, x),
+          same(T, t),
+          heap.new(heap.types.tuple, heap.new(T, t)) === t,
+        ]).toEqual(py2);
       });
     }));
 
