@@ -20,7 +20,7 @@ import {
 import { PyError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
 import { K_DESCR, K_FUNCTION, K_TYPE, type TypeSlots } from "./typeslots.js";
-import { slots_of, slots_of_type } from "./typeobject.js";
+import { dict_slot, slots_of, slots_of_type } from "./typeobject.js";
 import { intern_js, name_key } from "./str.js";
 import { Py_DECREF, Py_XDECREF } from "./refcount.js";
 import { builtin_method_new, method_new } from "./function.js";
@@ -107,11 +107,11 @@ function descr_get(h: HeapState, d: Ref, obj: Ref, t: TypeSlots, name: string): 
 /** obj.__dict__ (materialised on first use): new reference. */
 export function instance_dict(h: HeapState, obj: Ref, t: TypeSlots): Ref {
   if (t.dictoffset === -1) return instance_get_dict(h, obj);
-  if (t.dictoffset > 0) {
-    let d = h.i32[(obj + t.dictoffset) >> 2];
+  if (t.dictoffset !== 0) {
+    let d = h.i32[dict_slot(h, obj, t) >> 2];
     if (d === 0) {
       d = dict_new(h);
-      h.i32[(obj + t.dictoffset) >> 2] = d;
+      h.i32[dict_slot(h, obj, t) >> 2] = d;
     }
     h.i32[d >> 2]++;
     return d;
@@ -124,8 +124,8 @@ function instance_attr(h: HeapState, obj: Ref, t: TypeSlots, name: string): Ref 
   const key = name_key(h, name);
   if (key === 0) return 0;
   if (t.dictoffset === -1) return instance_getattr_dict(h, obj, key);
-  if (t.dictoffset > 0) {
-    const d = h.i32[(obj + t.dictoffset) >> 2];
+  if (t.dictoffset !== 0) {
+    const d = h.i32[dict_slot(h, obj, t) >> 2];
     return d === 0 ? 0 : dict_getitem(h, d, key);
   }
   return 0;
@@ -279,8 +279,8 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
     if (!ok) throw no_attribute(t, name);
     return;
   }
-  if (t.dictoffset > 0) {
-    let d = h.i32[(obj + t.dictoffset) >> 2];
+  if (t.dictoffset !== 0) {
+    let d = h.i32[dict_slot(h, obj, t) >> 2];
     if (value === 0) {
       const key = name_key(h, name);
       if (d === 0 || key === 0 || dict_getitem(h, d, key) === 0) throw no_attribute(t, name);
@@ -289,7 +289,7 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
     }
     if (d === 0) {
       d = dict_new(h);
-      h.i32[(obj + t.dictoffset) >> 2] = d;
+      h.i32[dict_slot(h, obj, t) >> 2] = d;
     }
     const key = intern_js(h, name);
     try {

@@ -26,7 +26,7 @@ import { gc_alloc, gc_set_finalized, gc_track, gc_untrack, object_free } from ".
 import { Py_CLEAR, Py_DECREF, trash_begin, trash_end } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots, Visit } from "./typeslots.js";
-import { slots_of } from "./typeobject.js";
+import { dict_slot, slots_of } from "./typeobject.js";
 import {
   init_inline_values,
   instance_attrs_clear,
@@ -125,8 +125,8 @@ function drop_dict(h: HeapState, op: Ref, t: TypeSlots, base: TypeSlots): void {
   if (t.dictoffset === -1) {
     if (h.i32[(op + MANAGED_DICT) >> 2] !== 0) Py_CLEAR(h, op + MANAGED_DICT);
     else instance_attrs_free(h, op);
-  } else if (t.dictoffset > 0 && base.dictoffset === 0) {
-    Py_CLEAR(h, op + t.dictoffset);
+  } else if (t.dictoffset !== 0 && base.dictoffset === 0) {
+    Py_CLEAR(h, dict_slot(h, op, t));
   }
 }
 
@@ -202,8 +202,8 @@ export function subtype_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg:
   }
   if (t.dictoffset === -1) {
     instance_attrs_traverse(h, op, visit, arg);
-  } else if (t.dictoffset > 0 && b.dictoffset === 0) {
-    const d = h.i32[(op + t.dictoffset) >> 2];
+  } else if (t.dictoffset !== 0 && b.dictoffset === 0) {
+    const d = h.i32[dict_slot(h, op, t) >> 2];
     if (d !== 0) visit(h, d, arg);
   }
   // a heap type's instances hold a reference to it: visit it before the base's
@@ -220,8 +220,8 @@ export function subtype_clear(h: HeapState, op: Ref): void {
   if (t.dictoffset === -1) {
     instance_attrs_clear(h, op);
     Py_CLEAR(h, op + MANAGED_DICT);
-  } else if (t.dictoffset > 0 && b.dictoffset === 0) {
-    Py_CLEAR(h, op + t.dictoffset);
+  } else if (t.dictoffset !== 0 && b.dictoffset === 0) {
+    Py_CLEAR(h, dict_slot(h, op, t));
   }
   if (b.tp_clear !== null) b.tp_clear(h, op);
 }
