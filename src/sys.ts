@@ -62,7 +62,8 @@ export function object_sizeof(h: HeapState, o: Ref): number {
     case K_BYTES:
       return bytes_sizeof(h, o);
     case K_TUPLE:
-      return tuple_sizeof(h, o);
+      // tuple has no __sizeof__: object.__sizeof__ (basicsize + ob_size * itemsize)
+      return tuple_sizeof(h, o) + (t.basicsize - SIZEOF_TUPLE_HEAD);
     case K_LIST:
       return list_sizeof(h, o) + (t.basicsize - SIZEOF_LIST);
     case K_DICT:

@@ -69,6 +69,7 @@ import { addr } from "../heap/repr.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { tuple_maybe_untrack } from "../heap/tuple.js";
 import { K_PROXY, K_TYPE, K_WEAKREF } from "../heap/typeslots.js";
+import { dict_slot } from "../heap/typeobject.js";
 import { gc_children, gc_children_base } from "./traverse.js";
 
 /** gc.DEBUG_* flags (gcmodule.c) */
@@ -192,8 +193,9 @@ function decref_instance(h: HeapState, i32: Int32Array, op: number, type: number
     }
     const d = i32[(op + MANAGED_DICT) >> 2];
     if (d !== 0) visit_decref(i32, d);
-  } else if (dictoffset > 0 && b.dictoffset === 0) {
-    const d = i32[(op + dictoffset) >> 2];
+  } else if (dictoffset !== 0 && b.dictoffset === 0) {
+    // a __dict__ slot: at a fixed offset, or after the items of an int/tuple/bytes subclass
+    const d = i32[(dictoffset > 0 ? op + dictoffset : dict_slot(h, op, t)) >> 2];
     if (d !== 0) visit_decref(i32, d);
   }
   visit_decref(i32, type);
@@ -340,8 +342,9 @@ export function move_unreachable(h: HeapState, young: number, unreachable: numbe
           }
           const d = i32[(op + MANAGED_DICT) >> 2];
           if (d !== 0) visit_reachable(i32, d, young);
-        } else if (dictoffset > 0 && b.dictoffset === 0) {
-          const d = i32[(op + dictoffset) >> 2];
+        } else if (dictoffset !== 0 && b.dictoffset === 0) {
+          // a __dict__ slot: at a fixed offset, or after the items of an int/tuple/bytes subclass
+          const d = i32[(dictoffset > 0 ? op + dictoffset : dict_slot(h, op, t)) >> 2];
           if (d !== 0) visit_reachable(i32, d, young);
         }
         visit_reachable(i32, type, young);

@@ -77,6 +77,7 @@ import {
   K_TYPE,
   type TypeSlots,
 } from "../heap/typeslots.js";
+import { dict_slot } from "../heap/typeobject.js";
 
 /**
  * The per-heap scratch of the traversal: `buf[0..n)` receives the children of
@@ -147,8 +148,9 @@ export function gc_children(h: HeapState, i32: Int32Array, op: Ref, w: TraverseW
       }
       const d = i32[(op + MANAGED_DICT) >> 2];
       if (d !== 0) buf[n++] = d;
-    } else if (dictoffset > 0 && b.dictoffset === 0) {
-      const d = i32[(op + dictoffset) >> 2];
+    } else if (dictoffset !== 0 && b.dictoffset === 0) {
+      // a __dict__ slot: at a fixed offset, or after the items of an int/tuple/bytes subclass
+      const d = i32[(dictoffset > 0 ? op + dictoffset : dict_slot(h, op, t)) >> 2];
       if (d !== 0) buf[n++] = d;
     }
     // ...the class (instances hold a reference to it)...

@@ -1,19 +1,26 @@
 // === Classes: type objects made by defineClass (layer 3) ===
 //
 // Ports, from CPython 3.11 Objects/typeobject.c: type_new's layout decisions
-// (__slots__ members after the base's fields; a managed dict when the base has no
-// dict and no item size; a weakref list when the base has none and no item size;
-// GC for every class unless spec.gc is false over a non-GC base), the class dict's contents
+// (type_new_slots_impl / type_new_visit_slots / type_new_copy_slots: "nonempty
+// __slots__ not supported" over a variable-size base, identifier and __dict__ /
+// __weakref__ checks, private names mangled (_Py_Mangle), conflicts with class
+// variables, the slot names sorted; type_new_descriptors: members at sorted offsets
+// after the base's fields, a __dict__ slot after the items (tp_dictoffset =
+// -sizeof(PyObject *)) over a base with an item size (int, tuple, bytes), a weakref
+// list when the base has none and no item size, a managed dict otherwise; GC for
+// every class unless spec.gc is false over a non-GC base), the class dict's contents
 // (__module__, __doc__, __dict__/__weakref__ getset descriptors, one member
-// descriptor per slot, the methods), tp_mro and tp_bases tuples, ht_cached_keys,
-// the rule that defining __eq__ without __hash__ sets __hash__ = None,
-// type_dealloc, type_traverse, type_clear, and type_getattro for classes.
+// descriptor per slot, the methods), tp_mro and tp_bases tuples, ht_slots (the
+// sorted names), ht_cached_keys, the rule that defining __eq__ without __hash__ sets
+// __hash__ = None, type_dealloc, type_traverse, type_clear, and type_getattro for
+// classes.
 //
 // A class is a GC-tracked heap type object; it is in a cycle with its own dict
 // (through the descriptors and functions' qualnames) and its mro tuple, so only
 // the collector frees it, as in CPython.
 
 import {
+  SIZEOF_PTR,
   HT_CACHED_KEYS,
   HT_QUALNAME,
   HT_SLOTS,
@@ -38,7 +45,7 @@ import { gc_track, gc_untrack, object_free } from "./object.js";
 import { Py_CLEAR, Py_DECREF } from "./refcount.js";
 import type { HeapState, JsCallable, Ref } from "./state.js";
 import { K_TYPE, type TypeSlots, type Visit } from "./typeslots.js";
-import { new_type, slots_of_type } from "./typeobject.js";
+import { DICTOFFSET_MANAGED, DICTOFFSET_VAR, new_type, slots_of_type } from "./typeobject.js";
 import { intern_js, str_literal, unicode_to_js } from "./str.js";
 import { tuple_from_array } from "./tuple.js";
 import { function_new, builtin_method_new } from "./function.js";
@@ -98,56 +105,99 @@ function set_xflags(h: HeapState, t: TypeSlots): void {
   h.i32[(t.ref + TP_XFLAGS) >> 2] = x;
 }
 
+/** _Py_Mangle: a private name (`__x`, not `__x__`, no dot) in class `cls` becomes `_cls__x`. */
+export function mangle(cls: string, name: string): string {
+  if (!name.startsWith("__") || name.endsWith("__") || name.includes(".")) return name;
+  const stripped = cls.replace(/^_+/, "");
+  return stripped === "" ? name : `_${stripped}${name}`;
+}
+
+/** The layout type_new gives a class: its own slot names (mangled, sorted) and where things go. */
+interface ClassLayout {
+  /** ht_slots: the member names, mangled and sorted (no __dict__ / __weakref__) */
+  own: string[];
+  addDict: boolean;
+  addWeak: boolean;
+}
+
+/**
+ * type_new_slots_impl: check __slots__ against the base and the class body, and
+ * return the names to lay out. Without __slots__ a class gets a __dict__ unless the
+ * base has one, and a weakref list unless the base has one or has an item size.
+ */
+function class_layout(name: string, base: TypeSlots, spec: ClassSpec): ClassLayout {
+  const mayAddDict = base.dictoffset === 0;
+  const mayAddWeak = base.weaklistoffset === 0 && base.itemsize === 0;
+  const slotNames = spec.slots;
+  if (slotNames === undefined) return { own: [], addDict: mayAddDict, addWeak: mayAddWeak };
+  if (slotNames.length > 0 && base.itemsize !== 0) {
+    throw new PyError("TypeError", `nonempty __slots__ not supported for subtype of '${base.name}'`);
+  }
+  // type_new_visit_slots
+  let addDict = false;
+  let addWeak = false;
+  for (const s of slotNames) {
+    if (typeof s !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) {
+      throw new PyError("TypeError", "__slots__ must be identifiers");
+    }
+    if (s === "__dict__") {
+      if (!mayAddDict || addDict) throw new PyError("TypeError", "__dict__ slot disallowed: we already got one");
+      addDict = true;
+    }
+    if (s === "__weakref__") {
+      if (!mayAddWeak || addWeak) {
+        throw new PyError("TypeError", "__weakref__ slot disallowed: either we already got one, or __itemsize__ != 0");
+      }
+      addWeak = true;
+    }
+  }
+  // type_new_copy_slots: mangled, checked against the class body, sorted
+  const body = new Set(["__module__", "__slots__", ...Object.keys(spec.methods ?? {})]);
+  if (spec.del !== undefined) body.add("__del__");
+  const own: string[] = [];
+  for (const s of slotNames) {
+    if ((addDict && s === "__dict__") || (addWeak && s === "__weakref__")) continue;
+    const m = mangle(name, s);
+    if (body.has(m)) throw new PyError("ValueError", `'${m}' in __slots__ conflicts with class variable`);
+    own.push(m);
+  }
+  own.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)); // PyList_Sort: code point order
+  return { own, addDict, addWeak };
+}
+
 /** defineClass: a new class (type object), new reference. */
 export function define_class(h: HeapState, name: string, spec: ClassSpec): Ref {
   const base = resolve_base(h, spec.base);
-  const slotNames = spec.slots;
-  let addDict = base.dictoffset === 0;
-  let addWeak = base.weaklistoffset === 0 && base.itemsize === 0;
-  const own: string[] = [];
-  if (slotNames !== undefined) {
-    addDict = false;
-    addWeak = false;
-    for (const s of slotNames) {
-      if (s === "__dict__") {
-        if (base.dictoffset !== 0) throw new PyError("TypeError", "__dict__ slot disallowed: we already got one");
-        addDict = true;
-      } else if (s === "__weakref__") {
-        if (base.weaklistoffset !== 0) throw new PyError("TypeError", "__weakref__ slot disallowed: we already got one");
-        addWeak = true;
-      } else {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new PyError("TypeError", "__slots__ must be identifiers");
-        own.push(s);
-      }
-    }
-    if (own.length > 0 && base.itemsize !== 0) {
-      throw new PyError("TypeError", `nonempty __slots__ not supported for subtype of '${base.name}'`);
-    }
-  }
+  const { own, addDict, addWeak } = class_layout(name, base, spec);
   // a subclass of a GC type is a GC type whatever the spec says (inherit_special):
   // the base's code links and unlinks the GC head of every instance
   const wantGC = spec.gc !== false || base.isGC;
+  // type_new_descriptors: members after the base's fields, in sorted order
   let slotoffset = base.basicsize;
   const slotOffsets = new Map(base.slotOffsets);
   const members: number[] = [];
   for (const s of own) {
     slotOffsets.set(s, slotoffset);
     members.push(slotoffset);
-    slotoffset += 4;
+    slotoffset += SIZEOF_PTR;
   }
   let dictoffset = base.dictoffset;
-  if (addDict) {
-    if (wantGC) dictoffset = -1; // managed dict (attributes inline in a values block)
-    else {
-      dictoffset = slotoffset; // a __dict__ pointer inside a non-GC object
-      slotoffset += 4;
-    }
+  if (addDict && base.itemsize !== 0) {
+    // a __dict__ slot after the items: _PyObject_GetDictPtr counts it from the end
+    dictoffset = DICTOFFSET_VAR;
+    slotoffset += SIZEOF_PTR;
+  } else if (addDict && !wantGC) {
+    // this port's gc: false classes: a __dict__ pointer inside the object (3.10's layout)
+    dictoffset = slotoffset;
+    slotoffset += SIZEOF_PTR;
   }
   let weaklistoffset = base.weaklistoffset;
   if (addWeak) {
     weaklistoffset = slotoffset;
-    slotoffset += 4;
+    slotoffset += SIZEOF_PTR;
   }
+  // 3.11: a managed dict (attributes inline in a values block, in the pre-header)
+  if (addDict && base.itemsize === 0 && wantGC) dictoffset = DICTOFFSET_MANAGED;
   // type_new_alloc (3.11): "All heap types need GC, since we can create a reference
   // cycle by storing an instance on one of its parents" -- `__slots__ = ()` included;
   // only an explicit `gc: false` (over a non-GC base) makes a class without GC
@@ -159,7 +209,7 @@ export function define_class(h: HeapState, name: string, spec: ClassSpec): Ref {
     base,
     basicsize: slotoffset,
     itemsize: base.itemsize,
-    flags: inheritedFlags | Py_TPFLAGS_BASETYPE | (dictoffset === -1 ? Py_TPFLAGS_MANAGED_DICT : 0),
+    flags: inheritedFlags | Py_TPFLAGS_BASETYPE | (dictoffset === DICTOFFSET_MANAGED ? Py_TPFLAGS_MANAGED_DICT : 0),
     isGC,
     heaptype: true,
     dictoffset,
@@ -210,7 +260,7 @@ function build_class_dict(
   h.i32[(tref + TP_BASES) >> 2] = tuple_from_array(h, [base.ref]);
   const mroRefs = t.mro.map((m) => m.ref);
   h.i32[(tref + TP_MRO) >> 2] = tuple_from_array(h, mroRefs);
-  if (t.dictoffset === -1) h.i32[(tref + HT_CACHED_KEYS) >> 2] = dict_new_keys_for_class(h); // per class in 3.11
+  if (t.dictoffset === DICTOFFSET_MANAGED) h.i32[(tref + HT_CACHED_KEYS) >> 2] = dict_new_keys_for_class(h); // per class in 3.11
   const d = dict_new(h);
   h.i32[(tref + TP_DICT) >> 2] = d;
   const set = (key: string, value: Ref, owned: boolean): void => {
@@ -226,12 +276,22 @@ function build_class_dict(
   set("__module__", str_literal(h, moduleName), true);
   const module = dict_getitem(h, d, h.interned.get("__module__")!);
   if (spec.slots !== undefined) {
+    // ht_slots: the member names, mangled and sorted (type_new_copy_slots' PyList_AsTuple)
+    const sorted = own.map((s) => intern_js(h, s));
+    try {
+      h.i32[(tref + HT_SLOTS) >> 2] = tuple_from_array(h, sorted);
+    } finally {
+      for (const n of sorted) Py_DECREF(h, n);
+    }
+    // the class body's `__slots__ = (...)`: the names as given, a constant tuple
     const names = spec.slots.map((s) => str_literal(h, s));
-    const tup = tuple_from_array(h, names);
-    for (const n of names) Py_DECREF(h, n);
+    let tup: Ref;
+    try {
+      tup = tuple_from_array(h, names);
+    } finally {
+      for (const n of names) Py_DECREF(h, n);
+    }
     gc_untrack(h, tup); // a compile-time constant tuple, as `__slots__ = ('x',)` is
-    h.i32[(tref + HT_SLOTS) >> 2] = tup;
-    h.i32[tup >> 2]++;
     set("__slots__", tup, true);
   }
   for (const [mname, fn] of Object.entries(spec.methods ?? {})) {

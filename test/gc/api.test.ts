@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import { dict_setitem } from "../../src/heap/dict";
 import { PyError } from "../../src/heap/errors";
 import { set_add, set_new } from "../../src/heap/set";
+import { bytes_from } from "../../src/heap/bytes";
+import { float_new } from "../../src/heap/float";
+import type { Ref } from "../../src/heap/state";
 import { BACKENDS, errorOf, run_python, withHeap } from "./_heap";
 
 const PY_PRELUDE = `
@@ -185,6 +188,72 @@ print(json.dumps(out))`);
       r.set = t.items(rs).length;
       t.decref(rs);
       t.decref(...tmp, a, b, c, k, o, s, C, S, one, five);
+      return r;
+    });
+    expect(got).toEqual(want);
+  });
+
+  it("get_referents of builtin-subclass instances: slots, the __dict__ (after the items or managed), the class, the base's part", async () => {
+    const want = run_python(`${PY_PRELUDE}
+def run():
+    a, b = [], []
+    names = {id(a): 'a', id(b): 'b'}
+    r = {}
+    for base, arg in [('list', [1]), ('tuple', (b, 1)), ('int', 2**40), ('str', 'xy'), ('bytes', b'z'), ('float', 1.5), ('dict', {'k': b}), ('set', [2])]:
+        ns = {}
+        exec('class X(%s): pass' % base, ns)
+        exec("class Y(%s):\\n    __slots__ = ('q', 'p')" % base, ns) if base in ('list', 'str', 'float', 'dict', 'set') else None
+        X = ns['X']; names[id(X)] = 'X'
+        o = X(arg); o.attr = a
+        r[base] = [names.get(id(x), type(x).__name__) for x in gc.get_referents(o)]
+        if 'Y' in ns:
+            Y = ns['Y']; names[id(Y)] = 'Y'
+            y = Y(arg); y.q = a; y.p = b
+            r[base + ' slots'] = [names.get(id(x), type(x).__name__) for x in gc.get_referents(y)]
+    return r
+print(json.dumps(run()))`);
+    const got = await withHeap(backend, (t) => {
+      const a = t.list();
+      const b = t.list();
+      const names = new Map<number, string>([
+        [a, "a"],
+        [b, "b"],
+      ]);
+      const tmp: number[] = [];
+      const own = (x: number) => (tmp.push(x), x);
+      const r: Record<string, unknown> = {};
+      const args: [string, () => Ref][] = [
+        ["list", () => own(t.list(own(t.int(1))))],
+        ["tuple", () => own(t.tuple(b, own(t.int(1))))],
+        ["int", () => own(t.int(2 ** 40))],
+        ["str", () => own(t.str("xy"))],
+        ["bytes", () => own(bytes_from(t.h, new Uint8Array([122])))],
+        ["float", () => own(float_new(t.h, 1.5))],
+        ["dict", () => own(t.dict([[own(t.str("k")), b]]))],
+        ["set", () => own(t.list(own(t.int(2))))],
+      ];
+      const n = (list: number) => {
+        const res = t.items(list).map((x) => names.get(x) ?? t.typeName(x));
+        t.decref(list);
+        return res;
+      };
+      for (const [base, arg] of args) {
+        const X = own(t.cls("X", { base: base as never }));
+        names.set(X, "X");
+        const o = own(t.new_(X, arg()));
+        t.setattr(o, "attr", a);
+        r[base] = n(t.gc.get_referents(o));
+        if (["list", "str", "float", "dict", "set"].includes(base)) {
+          const Y = own(t.cls("Y", { base: base as never, slots: ["q", "p"] }));
+          names.set(Y, "Y");
+          const y = own(t.new_(Y, arg()));
+          t.setattr(y, "q", a);
+          t.setattr(y, "p", b);
+          r[`${base} slots`] = n(t.gc.get_referents(y));
+        }
+      }
+      t.decref(...tmp.reverse(), a, b);
+      t.gc.collect();
       return r;
     });
     expect(got).toEqual(want);

@@ -11,6 +11,8 @@ import { list_new_empty, list_setitem } from "../../src/heap/list";
 import { seqiter_new } from "../../src/heap/iterobject";
 import { set_add, set_iter, set_new } from "../../src/heap/set";
 import type { Ref } from "../../src/heap/state";
+import { bytes_from } from "../../src/heap/bytes";
+import { float_new } from "../../src/heap/float";
 import { slots_of } from "../../src/heap/typeobject";
 import { gc_children_array } from "../../src/gc/traverse";
 import { new_traverse_work } from "../../src/gc/traverse";
@@ -70,8 +72,15 @@ describe.each(BACKENDS)("traversal (%s)", (backend) => {
       t.setattr(ls, "attr", one);
       const ds = k(t.new_(DS));
       dict_setitem(t.h, ds, kx, a);
-      k(t.new_(TS, k(t.list(a, b))));
+      const ts = k(t.new_(TS, k(t.list(a, b))));
+      t.setattr(ts, "attr", one); // the __dict__ slot after the items
       k(t.new_(SS, k(t.list(one))));
+      // int/str/bytes/float subclasses: a dict slot after the digits / bytes, a managed dict
+      for (const [name, base, arg] of [["IS", "int", k(t.int(2 ** 40))], ["StrS", "str", kx], ["BS", "bytes", k(bytes_from(t.h, new Uint8Array([1, 2])))], ["FS", "float", k(float_new(t.h, 1.5))]] as const) {
+        const C = k(t.cls(name, { base: base as never }));
+        const x = k(t.new_(C, arg));
+        t.setattr(x, "attr", a);
+      }
       k(t.getattr(p, "m")); // bound method
       k(t.getattr(a, "append")); // builtin method
       k(t.fn(() => undefined, "f"));
@@ -86,7 +95,7 @@ describe.each(BACKENDS)("traversal (%s)", (backend) => {
         kinds.add(t.typeName(op));
         expect(gc_children_array(t.h, op, w), t.typeName(op)).toEqual(tpTraverse(t, op));
       }
-      for (const n of ["list", "tuple", "dict", "set", "frozenset", "type", "P", "S2", "LS", "DS", "TS", "SS", "method", "function", "builtin_function_or_method", "getset_descriptor", "member_descriptor", "list_iterator", "dict_itemiterator", "set_iterator"]) {
+      for (const n of ["list", "tuple", "dict", "set", "frozenset", "type", "P", "S2", "LS", "DS", "TS", "SS", "IS", "StrS", "BS", "FS", "method", "function", "builtin_function_or_method", "getset_descriptor", "member_descriptor", "list_iterator", "dict_itemiterator", "set_iterator"]) {
         expect(kinds.has(n), n).toBe(true);
       }
       // a list larger than the scratch buffer

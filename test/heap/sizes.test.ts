@@ -144,21 +144,11 @@ function cases(heap: Heap, K: Record<string, Ref>): Record<string, Case> {
   };
 }
 
-// Known divergences (bugs reported, tests kept failing on purpose):
-const KNOWN_BAD = new Set([
-  // BUG classobject.ts define_class: a subclass of a base with tp_itemsize != 0 (int, tuple,
-  // bytes) gets a managed dict (16-byte pre-header); CPython 3.11 adds a __dict__ slot
-  // after the variable part instead (tp_dictoffset < 0, pre-header = GC head only)
-  "int subclass",
-  "int subclass, 3 digits",
-  "tuple subclass",
-]);
-
 describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
   it("equals Pyodide's for every builtin type and class layout", async () => {
     // cases() only builds closures, so the Python side needs no heap
     const table = cases(undefined as unknown as Heap, {});
-    const names = Object.keys(table).filter((n) => !KNOWN_BAD.has(n));
+    const names = Object.keys(table);
     const py = await pyodideJson<number[]>(
       `${PRELUDE}\nprint(json.dumps([${names.map((n) => `sys.getsizeof(${table[n].py})`).join(", ")}]))`,
     );
@@ -178,7 +168,7 @@ describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
     });
   });
 
-  it.fails("BUG classobject.ts: int/tuple subclasses get a dict slot, not a managed dict (sizes as Pyodide)", async () => {
+  it("int/tuple subclasses get a dict slot after the items, not a managed dict (sizes as Pyodide)", async () => {
     const table = cases(undefined as unknown as Heap, {});
     const names = ["int subclass", "int subclass, 3 digits", "tuple subclass"];
     const py = await pyodideJson<number[]>(
@@ -189,6 +179,58 @@ describe.each(BACKENDS)("sys.getsizeof vs Pyodide (%s)", (backend) => {
       leak.rebase();
       const cs = cases(heap, K);
       expect(names.map((n) => heap.scope(() => heap.sys.getsizeof(cs[n].js(heap))))).toEqual(py);
+    });
+  });
+
+  it("sizes every builtin-subclass instance (with and without __slots__) as Pyodide, and refuses the same layouts", async () => {
+    // [base, constructor argument as Python, the same through the heap]
+    const BASES: [string, string, (heap: Heap) => Ref[]][] = [
+      ["list", "[1, 2, 3]", (heap) => [heap.list([heap.int(1), heap.int(2), heap.int(3)])]],
+      ["dict", "{'k': 1}", (heap) => [heap.dict([[heap.str("k"), heap.int(1)]])]],
+      ["set", "[1, 2]", (heap) => [heap.list([heap.int(1), heap.int(2)])]],
+      ["frozenset", "[1, 2]", (heap) => [heap.list([heap.int(1), heap.int(2)])]],
+      ["str", "'ab'", (heap) => [heap.str("ab")]],
+      ["str", "'a\\u20ac\\u20ac'", (heap) => [heap.str("a€€")]],
+      ["str", "'\\U0001f600'", (heap) => [heap.str("😀")]],
+      ["str", "''", (heap) => [heap.str("")]],
+      ["int", "5", (heap) => [heap.int(5)]],
+      ["int", "0", (heap) => [heap.int(0)]],
+      ["int", "-2**70", (heap) => [heap.int(-(2n ** 70n))]],
+      ["tuple", "()", (heap) => [heap.tuple()]],
+      ["tuple", "(1, 2, 3)", (heap) => [heap.tuple([heap.int(1), heap.int(2), heap.int(3)])]],
+      ["bytes", "b''", (heap) => [heap.bytes(new Uint8Array(0))]],
+      ["bytes", "b'abc'", (heap) => [heap.bytes(new Uint8Array([97, 98, 99]))]],
+      ["float", "1.5", (heap) => [heap.float(1.5)]],
+    ];
+    const SLOTS: (string[] | undefined)[] = [undefined, [], ["b", "a"], ["a", "__weakref__"], ["__dict__"], ["__dict__", "__weakref__"]];
+    const pySlots = (sl: string[] | undefined) => (sl === undefined ? "pass" : `__slots__ = (${sl.map((x) => `'${x}', `).join("")})`);
+    const rows = BASES.flatMap(([b, arg], i) => SLOTS.map((sl, j) => ({ b, arg, i, j, sl })));
+    const py = await pyodideJson<(number | string)[]>(`
+import sys, json
+out = []
+for b, arg, body in ${JSON.stringify(rows.map((r) => [r.b, r.arg, pySlots(r.sl)]))}:
+    try:
+        ns = {}
+        exec('class X(%s):\\n    %s' % (b, body), ns)
+        out.append(sys.getsizeof(ns['X'](eval(arg))))
+    except Exception as e:
+        out.append(type(e).__name__ + ': ' + str(e))
+print(json.dumps(out))`);
+    await withHeap(backend, (heap) => {
+      const ours = rows.map(({ b, i, sl }) =>
+        heap.scope(() => {
+          try {
+            const X = heap.defineClass("X", { base: b as never, slots: sl });
+            const n = heap.sys.getsizeof(heap.new(X, ...BASES[i][2](heap)));
+            heap.gc.collect(); // the class
+            return n;
+          } catch (e) {
+            return String(e);
+          }
+        }),
+      );
+      const label = (xs: (number | string)[]) => Object.fromEntries(rows.map((r, k) => [`${r.b}(${r.arg}) ${pySlots(r.sl)}`, xs[k]]));
+      expect(label(ours)).toEqual(label(py));
     });
   });
 
