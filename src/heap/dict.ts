@@ -247,8 +247,11 @@ export function new_keys_object(h: HeapState, log2_size: number, unicode: boolea
   const log2_bytes = log2_size < 8 ? log2_size : log2_size < 16 ? log2_size + 1 : log2_size + 2;
   const entry_size = unicode ? SIZEOF_DICT_UNICODE_ENTRY : SIZEOF_DICT_ENTRY;
   let dk: number;
-  if (log2_size === PyDict_LOG_MINSIZE && unicode && h.dictKeysFree.length > 0) {
-    dk = h.dictKeysFree.pop()!;
+  const kfree = h.dictKeysFree;
+  if (log2_size === PyDict_LOG_MINSIZE && unicode && kfree.length !== 0) {
+    dk = kfree.head;
+    kfree.head = h.i32[(dk + DK_REFCNT) >> 2];
+    kfree.length--;
   } else {
     dk = mem_malloc(h, SIZEOF_DICTKEYS_HEAD + 2 ** log2_bytes + entry_size * usable);
   }
@@ -292,10 +295,18 @@ export function free_keys_object(h: HeapState, keys: number): void {
     }
   }
   if (h.u8[keys + DK_LOG2_SIZE] === PyDict_LOG_MINSIZE && h.dictKeysFree.length < PyDict_MAXFREELIST && unicode) {
-    h.dictKeysFree.push(keys);
+    dictkeys_park(h, keys);
     return;
   }
   mem_free(h, keys);
+}
+
+/** Keep a minimum-size unicode keys object for reuse (linked through dk_refcnt). */
+function dictkeys_park(h: HeapState, keys: number): void {
+  const kfree = h.dictKeysFree;
+  h.i32[(keys + DK_REFCNT) >> 2] = kfree.head;
+  kfree.head = keys;
+  kfree.length++;
 }
 
 export function dictkeys_incref(h: HeapState, dk: number): void {
@@ -361,10 +372,13 @@ function shared_keys_usable_size(h: HeapState, keys: number): number {
 function new_dict(h: HeapState, keys: number, values: number, used: number, free_values_on_failure: boolean): Ref {
   let mp: Ref;
   const free = h.dictFree;
-  if (free.length > 0) {
-    mp = free.pop()!;
-    h.i32[(mp + OB_REFCNT) >> 2] = 1; // _Py_NewReference
-    h.i32[(mp + OB_TYPE) >> 2] = h.T.dict.ref;
+  if (free.length !== 0) {
+    mp = free.head;
+    const i32 = h.i32;
+    free.head = i32[(mp + DICT_KEYS) >> 2];
+    free.length--;
+    i32[(mp + OB_REFCNT) >> 2] = 1; // _Py_NewReference
+    i32[(mp + OB_TYPE) >> 2] = h.T.dict.ref;
     if (h.live !== null) h.live.add(mp);
   } else {
     try {
@@ -864,7 +878,7 @@ export function dictresize(h: HeapState, mp: Ref, log2_newsize: number, unicode:
     u8[oldkeys + DK_KIND] !== DICT_KEYS_GENERAL &&
     h.dictKeysFree.length < PyDict_MAXFREELIST
   ) {
-    h.dictKeysFree.push(oldkeys);
+    dictkeys_park(h, oldkeys);
   } else {
     mem_free(h, oldkeys);
   }
@@ -1664,8 +1678,12 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
   if (exact && h.dictFree.length < PyDict_MAXFREELIST) {
     // kept for reuse; ob_type 0 while it waits, as every freed object, so a stale
     // handle is caught (it is restored on reuse)
-    h.i32[(mp + OB_TYPE) >> 2] = 0;
-    h.dictFree.push(mp);
+    const free = h.dictFree;
+    const j32 = h.i32;
+    j32[(mp + OB_TYPE) >> 2] = 0;
+    j32[(mp + DICT_KEYS) >> 2] = free.head;
+    free.head = mp;
+    free.length++;
     if (h.live !== null) h.live.delete(mp);
   } else {
     object_free(h, mp, slots_of(h, mp));
@@ -1676,12 +1694,20 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
 /** _PyDict_ClearFreeList: free the kept dicts and keys objects (full collections do this) */
 export function dict_clear_freelists(h: HeapState): void {
   const free = h.dictFree;
-  while (free.length > 0) {
+  while (free.length !== 0) {
+    const mp = free.head;
+    free.head = h.i32[(mp + DICT_KEYS) >> 2];
+    free.length--;
     // PyObject_GC_Del: the dict is untracked; this counts the deallocation
-    object_free(h, free.pop()!, h.T.dict);
+    object_free(h, mp, h.T.dict);
   }
   const kfree = h.dictKeysFree;
-  while (kfree.length > 0) mem_free(h, kfree.pop()!);
+  while (kfree.length !== 0) {
+    const dk = kfree.head;
+    kfree.head = h.i32[(dk + DK_REFCNT) >> 2];
+    kfree.length--;
+    mem_free(h, dk);
+  }
 }
 
 /**

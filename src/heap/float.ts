@@ -6,7 +6,8 @@
 // point position is <= -4 or > 16), float___sizeof__.
 //
 // Free-listed floats keep their block; their ob_type is 0 while parked, so a
-// stale handle to one is caught like any freed object.
+// stale handle to one is caught like any freed object, and their value word links
+// them to the next parked float (CPython links them through ob_type).
 
 import { FLOAT_FVAL, OB_REFCNT, OB_TYPE, SIZEOF_FLOAT } from "./layout.js";
 import { object_alloc, object_free } from "./object.js";
@@ -19,9 +20,11 @@ export const PyFloat_MAXFREELIST = 100;
 export function float_new(h: HeapState, v: number): Ref {
   const free = h.floatFree;
   let op: Ref;
-  if (free.length > 0) {
-    op = free.pop()!;
+  if (free.length !== 0) {
+    op = free.head;
     const i32 = h.i32;
+    free.head = i32[(op + FLOAT_FVAL) >> 2];
+    free.length--;
     i32[(op + OB_REFCNT) >> 2] = 1;
     i32[(op + OB_TYPE) >> 2] = h.T.float.ref;
     if (h.live !== null) h.live.add(op);
@@ -37,10 +40,14 @@ export function float_value(h: HeapState, op: Ref): number {
 }
 
 export function float_dealloc(h: HeapState, op: Ref): void {
-  if (h.i32[(op + OB_TYPE) >> 2] === h.T.float.ref && h.floatFree.length < PyFloat_MAXFREELIST) {
-    h.i32[(op + OB_TYPE) >> 2] = 0;
+  const free = h.floatFree;
+  if (h.i32[(op + OB_TYPE) >> 2] === h.T.float.ref && free.length < PyFloat_MAXFREELIST) {
+    const i32 = h.i32;
+    i32[(op + OB_TYPE) >> 2] = 0;
+    i32[(op + FLOAT_FVAL) >> 2] = free.head;
+    free.head = op;
+    free.length++;
     if (h.live !== null) h.live.delete(op);
-    h.floatFree.push(op);
     return;
   }
   object_free(h, op, slots_of(h, op));
@@ -49,7 +56,12 @@ export function float_dealloc(h: HeapState, op: Ref): void {
 /** Release the parked floats (done by full collections). */
 export function float_clear_freelist(h: HeapState): void {
   const free = h.floatFree;
-  while (free.length > 0) h.alloc.free(free.pop()!);
+  while (free.length !== 0) {
+    const op = free.head;
+    free.head = h.i32[(op + FLOAT_FVAL) >> 2];
+    free.length--;
+    h.alloc.free(op);
+  }
 }
 
 /** repr(float) */

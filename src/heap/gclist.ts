@@ -149,9 +149,19 @@ export function gc_clear_collecting(h: HeapState, node: number): void {
 
 // ---- tracking (objects) ----
 
-/** PyObject_GC_Track: append to generation 0. The object must be untracked. */
+/**
+ * PyObject_GC_Track: append to generation 0 (gc_list_append written out: the new
+ * node is untracked, so its _gc_prev holds at most FINALIZED; the head has no flags).
+ */
 export function gc_track(h: HeapState, op: Ref): void {
-  gc_list_append(h, op + GC_HEAD_OFFSET, h.gc.heads[0]);
+  const i32 = h.i32;
+  const list = h.gen0;
+  const node = op + GC_HEAD_OFFSET;
+  const last = i32[(list + GC_PREV) >> 2];
+  i32[(last + GC_NEXT) >> 2] = node;
+  i32[(node + GC_PREV) >> 2] = last | (i32[(node + GC_PREV) >> 2] & ~PREV_MASK);
+  i32[(node + GC_NEXT) >> 2] = list;
+  i32[(list + GC_PREV) >> 2] = node;
 }
 
 /** PyObject_GC_UnTrack: unlink if tracked (safe to call twice). */

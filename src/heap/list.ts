@@ -8,29 +8,51 @@
 // (last to first), _list_clear (tp_clear), list___sizeof__.
 //
 // Invariants: 0 <= ob_size <= allocated; ob_item == 0 iff allocated == 0; every
-// item below ob_size is an owned reference.
+// item below ob_size is an owned reference. A parked list (free list) has ob_type 0,
+// is untracked, and its ob_item word links it to the next parked list.
 
-import { LIST_ALLOCATED, LIST_ITEMS, OB_REFCNT, OB_SIZE, OB_TYPE, SIZEOF_GC_HEAD, SIZEOF_LIST } from "./layout.js";
+import { GC_HEAD_OFFSET, GC_NEXT, LIST_ALLOCATED, LIST_ITEMS, OB_REFCNT, OB_SIZE, OB_TYPE, SIZEOF_GC_HEAD, SIZEOF_LIST } from "./layout.js";
 import { memoryError, PyError } from "./errors.js";
-import { gc_alloc, gc_track, gc_untrack, object_free } from "./object.js";
-import { Py_DECREF, Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
+import { gc_alloc, gc_list_remove, gc_track, object_free } from "./object.js";
+import { Py_DECREF, Py_XDECREF, _Py_Dealloc, PyTrash_UNWIND_LEVEL, trash_destroy_chain } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots, Visit } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
 
 export const PyList_MAXFREELIST = 80;
 
+/** Largest n for which n * 4 bytes is asked of malloc directly (calloc checks the product itself). */
+const MAX_ITEMS_MALLOC = 0x1fffffff;
+
 /** A fresh list object of type `t` (untracked, no items) from the free list or gc_alloc. */
 function list_alloc(h: HeapState, t: TypeSlots): Ref {
-  if (t === h.T.list && h.listFree.length > 0) {
-    const op = h.listFree.pop()!;
+  const free = h.listFree;
+  if (free.length !== 0 && t === h.T.list) {
+    const op = free.head;
     const i32 = h.i32;
+    free.head = i32[(op + LIST_ITEMS) >> 2];
+    free.length--;
     i32[(op + OB_REFCNT) >> 2] = 1;
     i32[(op + OB_TYPE) >> 2] = t.ref;
     if (h.live !== null) h.live.add(op);
     return op;
   }
   return gc_alloc(h, t, SIZEOF_LIST);
+}
+
+/** Park an exact list (untracked, items released) on the free list, or free it. */
+function list_park_or_free(h: HeapState, op: Ref): void {
+  const free = h.listFree;
+  if (free.length < PyList_MAXFREELIST) {
+    const i32 = h.i32;
+    i32[(op + OB_TYPE) >> 2] = 0;
+    i32[(op + LIST_ITEMS) >> 2] = free.head;
+    free.head = op;
+    free.length++;
+    if (h.live !== null) h.live.delete(op);
+  } else {
+    object_free(h, op, h.T.list);
+  }
 }
 
 /**
@@ -46,15 +68,7 @@ export function list_new_typed(h: HeapState, t: TypeSlots, n: number): Ref {
   let items = 0;
   if (n > 0) {
     items = h.alloc.calloc(n, 4);
-    if (items === 0) {
-      // back out the list object: it was never tracked
-      if (t === h.T.list && h.listFree.length < PyList_MAXFREELIST) {
-        h.i32[(op + OB_TYPE) >> 2] = 0;
-        if (h.live !== null) h.live.delete(op);
-        h.listFree.push(op);
-      } else object_free(h, op, t);
-      throw memoryError();
-    }
+    if (items === 0) list_alloc_failed(h, op, t);
   }
   const i32 = h.i32;
   i32[(op + OB_SIZE) >> 2] = n;
@@ -64,19 +78,38 @@ export function list_new_typed(h: HeapState, t: TypeSlots, n: number): Ref {
   return op;
 }
 
-/** `[a, b, c]` (BUILD_LIST): a list holding new references to `items`. */
+/** The item array could not be allocated: back out the list object (never tracked) and raise. */
+function list_alloc_failed(h: HeapState, op: Ref, t: TypeSlots): never {
+  if (t === h.T.list) list_park_or_free(h, op);
+  else object_free(h, op, t);
+  throw memoryError();
+}
+
+/**
+ * `[a, b, c]` (BUILD_LIST): a list holding new references to `items`. PyList_New
+ * with the item array from malloc rather than calloc: every slot is written before
+ * anything can look at it (same block, same address: pymalloc's calloc is malloc
+ * plus a fill).
+ */
 export function list_from_array(h: HeapState, items: ArrayLike<Ref>): Ref {
   const n = items.length;
-  const op = list_new_empty(h, n);
+  const op = list_alloc(h, h.T.list);
+  let mem = 0;
   if (n > 0) {
-    const i32 = h.i32;
-    const base = i32[(op + LIST_ITEMS) >> 2] >> 2;
-    for (let i = 0; i < n; i++) {
-      const v = items[i];
-      i32[v >> 2]++;
-      i32[base + i] = v;
-    }
+    mem = n <= MAX_ITEMS_MALLOC ? h.alloc.malloc(n * 4) : h.alloc.calloc(n, 4);
+    if (mem === 0) list_alloc_failed(h, op, h.T.list);
   }
+  const i32 = h.i32;
+  i32[(op + OB_SIZE) >> 2] = n;
+  i32[(op + LIST_ITEMS) >> 2] = mem;
+  i32[(op + LIST_ALLOCATED) >> 2] = n;
+  const base = mem >> 2;
+  for (let i = 0; i < n; i++) {
+    const v = items[i];
+    i32[v >> 2]++;
+    i32[base + i] = v;
+  }
+  gc_track(h, op);
   return op;
 }
 
@@ -225,23 +258,41 @@ export function list_pop(h: HeapState, op: Ref, i = -1): Ref {
 }
 
 export function list_dealloc(h: HeapState, op: Ref): void {
-  gc_untrack(h, op);
-  const exact = h.i32[(op + OB_TYPE) >> 2] === h.T.list.ref;
-  if (exact && trash_begin(h, op)) return;
-  const items = h.i32[(op + LIST_ITEMS) >> 2];
+  let i32 = h.i32;
+  if (i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
+  const exact = i32[(op + OB_TYPE) >> 2] === h.T.list.ref;
+  if (exact) {
+    // Py_TRASHCAN_BEGIN
+    if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {
+      h.trash_delete_later.push(op);
+      return;
+    }
+    ++h.trash_delete_nesting;
+  }
+  const items = i32[(op + LIST_ITEMS) >> 2];
   if (items !== 0) {
-    let i = h.i32[(op + OB_SIZE) >> 2];
-    while (--i >= 0) Py_XDECREF(h, h.i32[(items >> 2) + i]);
+    let i = i32[(op + OB_SIZE) >> 2];
+    while (--i >= 0) {
+      // Py_XDECREF, with the views re-read only after a deallocation
+      const v = i32[(items >> 2) + i];
+      if (v !== 0) {
+        const rc = i32[v >> 2] - 1;
+        i32[v >> 2] = rc;
+        if (rc === 0) {
+          _Py_Dealloc(h, v);
+          i32 = h.i32;
+        }
+      }
+    }
     h.alloc.free(items);
   }
-  if (exact && h.listFree.length < PyList_MAXFREELIST) {
-    h.i32[(op + OB_TYPE) >> 2] = 0;
-    if (h.live !== null) h.live.delete(op);
-    h.listFree.push(op);
+  if (exact) {
+    list_park_or_free(h, op);
+    // Py_TRASHCAN_END
+    if (--h.trash_delete_nesting <= 0 && h.trash_delete_later.length !== 0) trash_destroy_chain(h);
   } else {
-    object_free(h, op, exact ? h.T.list : slots_of(h, op));
+    object_free(h, op, slots_of(h, op));
   }
-  if (exact) trash_end(h);
 }
 
 /** list_traverse: items last to first. */
@@ -275,5 +326,10 @@ export function list_sizeof(h: HeapState, op: Ref): number {
 /** Release the parked lists (done by full collections). */
 export function list_clear_freelist(h: HeapState): void {
   const free = h.listFree;
-  while (free.length > 0) h.alloc.free(free.pop()! - SIZEOF_GC_HEAD);
+  while (free.length !== 0) {
+    const op = free.head;
+    free.head = h.i32[(op + LIST_ITEMS) >> 2];
+    free.length--;
+    h.alloc.free(op - SIZEOF_GC_HEAD);
+  }
 }

@@ -113,12 +113,11 @@ export function trash_begin(h: HeapState, op: Ref): boolean {
 
 /** _PyTrash_end: on unwinding to the outermost level, destroy what was deposited. */
 export function trash_end(h: HeapState): void {
-  --h.trash_delete_nesting;
-  if (h.trash_delete_nesting <= 0 && h.trash_delete_later.length > 0) trash_destroy_chain(h);
+  if (--h.trash_delete_nesting <= 0 && h.trash_delete_later.length !== 0) trash_destroy_chain(h);
 }
 
 /** _PyTrash_thread_destroy_chain: deallocate deposited objects, newest first. */
-function trash_destroy_chain(h: HeapState): void {
+export function trash_destroy_chain(h: HeapState): void {
   const later = h.trash_delete_later;
   ++h.trash_delete_nesting;
   while (later.length > 0) {

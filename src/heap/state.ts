@@ -75,6 +75,19 @@ export interface BuiltinTypes {
   set_iterator: TypeSlots;
 }
 
+/**
+ * A free list of parked objects (or dict keys tables): LIFO, a chain through one
+ * payload word of each parked block that the parked object no longer uses (the
+ * type module names it: ob_item for lists, ob_item[0] for tuples as CPython,
+ * ...), so that parking and reuse are a few loads and stores with no JS array
+ * behind them. `length` is what sys._debugmallocstats reports.
+ */
+export class FreeList {
+  /** the most recently parked block, 0 when empty */
+  head = 0;
+  length = 0;
+}
+
 /** Unraisable exceptions: `sys.unraisablehook(err, obj)` */
 export type UnraisableHook = (err: unknown, obj: Ref | null) => void;
 
@@ -116,16 +129,25 @@ export class HeapState {
   /** the reverse of `interned`: value of each interned string */
   readonly internedNames = new Map<Ref, string>();
   // CPython 3.11 free lists (objects kept allocated for reuse)
-  readonly floatFree: Ref[] = [];
+  readonly floatFree = new FreeList();
   /** tuple free lists by size 1..20 (index size - 1) */
-  readonly tupleFree: Ref[][] = Array.from({ length: 20 }, () => []);
-  readonly listFree: Ref[] = [];
-  readonly dictFree: Ref[] = [];
+  readonly tupleFree: FreeList[] = Array.from({ length: 20 }, () => new FreeList());
+  readonly listFree = new FreeList();
+  readonly dictFree = new FreeList();
   /** PyDictKeysObject free list (minimum-size unicode keys tables) */
-  readonly dictKeysFree: number[] = [];
+  readonly dictKeysFree = new FreeList();
 
   // ---- collector ----
-  gc!: GcRuntimeState;
+  #gc!: GcRuntimeState;
+  /** PyGC_Head address of generation 0 (`gc.heads[0]`, kept as a plain field for gc_track) */
+  gen0 = 0;
+  get gc(): GcRuntimeState {
+    return this.#gc;
+  }
+  set gc(g: GcRuntimeState) {
+    this.#gc = g;
+    this.gen0 = g.heads[0];
+  }
   gcHooks: GcHooks | null = null;
   weakrefHooks: WeakrefHooks | null = null;
 

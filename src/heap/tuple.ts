@@ -9,11 +9,12 @@
 // _PyTuple_MaybeUntrack (for the collector), tuple.__sizeof__.
 //
 // Invariants: a tuple handed out is fully built (no NULL item) unless its creator
-// is still filling it; free-listed tuples have ob_type 0 and are not tracked.
+// is still filling it; free-listed tuples have ob_type 0, are not tracked, and are
+// linked through ob_item[0] (as CPython's).
 
-import { OB_REFCNT, OB_SIZE, OB_TYPE, SIZEOF_GC_HEAD, SIZEOF_TUPLE_HEAD, TUPLE_ITEMS } from "./layout.js";
-import { gc_alloc, gc_is_tracked, gc_track, gc_untrack, may_be_tracked, object_free } from "./object.js";
-import { Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
+import { GC_HEAD_OFFSET, GC_NEXT, OB_REFCNT, OB_SIZE, OB_TYPE, SIZEOF_GC_HEAD, SIZEOF_TUPLE_HEAD, TUPLE_ITEMS } from "./layout.js";
+import { gc_alloc, gc_is_tracked, gc_list_remove, gc_track, gc_untrack, may_be_tracked, object_free } from "./object.js";
+import { _Py_Dealloc, PyTrash_UNWIND_LEVEL, trash_destroy_chain } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots, Visit } from "./typeslots.js";
 import { slots_of } from "./typeobject.js";
@@ -25,9 +26,11 @@ export const PyTuple_MAXFREELIST = 2000;
 function tuple_alloc(h: HeapState, n: number): Ref {
   if (n < PyTuple_MAXSAVESIZE) {
     const free = h.tupleFree[n - 1];
-    if (free.length > 0) {
-      const op = free.pop()!;
+    if (free.length !== 0) {
+      const op = free.head;
       const i32 = h.i32;
+      free.head = i32[(op + TUPLE_ITEMS) >> 2];
+      free.length--;
       i32[(op + OB_REFCNT) >> 2] = 1;
       i32[(op + OB_TYPE) >> 2] = h.T.tuple.ref;
       if (h.live !== null) h.live.add(op);
@@ -108,22 +111,47 @@ export function tuple_set(h: HeapState, op: Ref, i: number, v: Ref): void {
 }
 
 export function tuple_dealloc(h: HeapState, op: Ref): void {
-  const i32 = h.i32;
+  let i32 = h.i32;
   const n = i32[(op + OB_SIZE) >> 2];
   if (op === h.emptyTuple) return;
-  gc_untrack(h, op);
+  if (i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
   const exact = i32[(op + OB_TYPE) >> 2] === h.T.tuple.ref;
-  if (exact && trash_begin(h, op)) return;
-  let i = n;
-  while (--i >= 0) Py_XDECREF(h, h.i32[(op + TUPLE_ITEMS + 4 * i) >> 2]);
-  if (exact && n <= PyTuple_MAXSAVESIZE && h.tupleFree[n - 1].length < PyTuple_MAXFREELIST) {
-    h.i32[(op + OB_TYPE) >> 2] = 0;
-    if (h.live !== null) h.live.delete(op);
-    h.tupleFree[n - 1].push(op);
-  } else {
-    object_free(h, op, exact ? h.T.tuple : slots_of(h, op));
+  if (exact) {
+    // Py_TRASHCAN_BEGIN
+    if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {
+      h.trash_delete_later.push(op);
+      return;
+    }
+    ++h.trash_delete_nesting;
   }
-  if (exact) trash_end(h);
+  for (let i = n; --i >= 0; ) {
+    // Py_XDECREF, with the views re-read only after a deallocation
+    const v = i32[((op + TUPLE_ITEMS) >> 2) + i];
+    if (v !== 0) {
+      const rc = i32[v >> 2] - 1;
+      i32[v >> 2] = rc;
+      if (rc === 0) {
+        _Py_Dealloc(h, v);
+        i32 = h.i32;
+      }
+    }
+  }
+  if (!exact) {
+    object_free(h, op, slots_of(h, op));
+    return;
+  }
+  const free = n <= PyTuple_MAXSAVESIZE ? h.tupleFree[n - 1] : null;
+  if (free !== null && free.length < PyTuple_MAXFREELIST) {
+    i32[(op + OB_TYPE) >> 2] = 0;
+    i32[(op + TUPLE_ITEMS) >> 2] = free.head;
+    free.head = op;
+    free.length++;
+    if (h.live !== null) h.live.delete(op);
+  } else {
+    object_free(h, op, h.T.tuple);
+  }
+  // Py_TRASHCAN_END
+  if (--h.trash_delete_nesting <= 0 && h.trash_delete_later.length !== 0) trash_destroy_chain(h);
 }
 
 /** tupletraverse: items last to first. */
@@ -170,6 +198,11 @@ export function tuple_sizeof(h: HeapState, op: Ref): number {
 /** Release the parked tuples (done by full collections). */
 export function tuple_clear_freelists(h: HeapState): void {
   for (const free of h.tupleFree) {
-    while (free.length > 0) h.alloc.free(free.pop()! - SIZEOF_GC_HEAD);
+    while (free.length !== 0) {
+      const op = free.head;
+      free.head = h.i32[(op + TUPLE_ITEMS) >> 2];
+      free.length--;
+      h.alloc.free(op - SIZEOF_GC_HEAD);
+    }
   }
 }
