@@ -2,10 +2,11 @@
 // Lib/tracemalloc.py run on our snapshots' raw traces (the oracle for grouping,
 // ordering, filtering and every text).
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 import type { Heap } from "../../src/index";
 import { tracemalloc_module, type TracemallocModule } from "../../src/tracemalloc/index";
 import type { Snapshot } from "../../src/tracemalloc/index";
@@ -35,6 +36,21 @@ export function lineMarkers(url: string): { file: string; lineOf(marker: string)
   };
 }
 
+let dir: string | null = null;
+let files = 0;
+
+// the temporary directory goes when the test file is done
+afterAll(() => {
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+/** A new file name in this test file's temporary directory. */
+export function tempFile(name: string): string {
+  if (dir === null) dir = mkdtempSync(join(tmpdir(), "pyheap-tm-"));
+  return join(dir, `${files++}-${name}`);
+}
+
 /** A snapshot's raw traces as JSON for Python: [domain, size, [[file, line], ...], total_nframe] */
 export function rawTraces(s: Snapshot): unknown[] {
   return s._traces.map((t) => [t.domain, t.size, t.traceback.frames, t.traceback.total_nframe]);
@@ -42,8 +58,7 @@ export function rawTraces(s: Snapshot): unknown[] {
 
 /** Python code that rebuilds a Lib/tracemalloc.py Snapshot from rawTraces() JSON in variable `name`. */
 export function pySnapshot(name: string, s: Snapshot): string {
-  const dir = mkdtempSync(join(tmpdir(), "pyheap-tm-"));
-  const file = join(dir, `${name}.json`);
+  const file = tempFile(`${name}.json`);
   writeFileSync(file, JSON.stringify(rawTraces(s)));
   return (
     `${name} = tracemalloc.Snapshot([(d, s, tuple(tuple(f) for f in fr), t) ` +

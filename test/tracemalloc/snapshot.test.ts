@@ -4,16 +4,13 @@
 // sort order, _format_size with its rounding, str / repr). Then one scenario
 // written in both languages: the same shapes (counts per line, order, diffs).
 
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PyError } from "../../src/heap/errors";
 import type { Ref } from "../../src/heap/state";
 import type { Heap } from "../../src/index";
 import { DomainFilter, Filter, Snapshot, _format_size, type BaseFilter } from "../../src/tracemalloc/index";
 import { BACKENDS, clearFreeLists, python3Json, withHeap } from "../helpers";
-import { lineMarkers, pySnapshot, pyTracemalloc, tracemallocOf } from "./_helpers";
+import { lineMarkers, pySnapshot, pyTracemalloc, tempFile, tracemallocOf } from "./_helpers";
 
 const { file: FILE, lineOf } = lineMarkers(import.meta.url);
 
@@ -190,7 +187,7 @@ print(json.dumps([
   it("dump() and Snapshot.load() give back the same statistics", async () => {
     await withHeap(backend, (heap) => {
       const { s1, s2, release } = scenario(heap);
-      const file = join(mkdtempSync(join(tmpdir(), "pyheap-snap-")), "s.json");
+      const file = tempFile("snapshot.json");
       s2.dump(file);
       const back = Snapshot.load(file);
       expect(back.traceback_limit).toBe(3);
