@@ -303,14 +303,21 @@ export class Heap {
   }
 
   dict(entries: [Ref, Ref][] = []): Ref {
-    for (const [k, v] of entries) {
-      this.check(k);
-      this.check(v);
+    // any iterable of pairs, as a for-of over it took them; arrays are walked by index
+    if (!Array.isArray(entries)) entries = Array.from(entries as Iterable<[Ref, Ref]>, ([k, v]) => [k, v]);
+    const n = entries.length;
+    for (let i = 0; i < n; i++) {
+      const e = entries[i];
+      this.check(e[0]);
+      this.check(e[1]);
     }
     const h = this.h;
     const d = dict_new(h);
     try {
-      for (const [k, v] of entries) dict_setitem(h, d, k, v);
+      for (let i = 0; i < n; i++) {
+        const e = entries[i];
+        dict_setitem(h, d, e[0], e[1]);
+      }
     } catch (e) {
       Py_DECREF(h, d);
       throw e;

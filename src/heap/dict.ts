@@ -49,7 +49,7 @@ import * as L from "./layout.js";
 import { PyError, typeError } from "./errors.js";
 import { gc_alloc, gc_is_tracked, gc_track, gc_untrack, may_be_tracked, mem_free, mem_malloc, object_free } from "./object.js";
 import { Py_DECREF, Py_INCREF, Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
-import type { HeapState, Ref } from "./state.js";
+import { cache_type_refs, type HeapState, type Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import * as K from "./typeslots.js";
 import type { TypeSlots, Visit } from "./typeslots.js";
@@ -64,15 +64,18 @@ import { tuple_pack2 } from "./tuple.js";
 // The imported constants as module-local bindings: V8 folds a module's own `const`
 // into optimized code but loads an imported binding from its module cell at every
 // use (4 field accesses: 2.8 ns local vs 4.4 ns imported, node 20).
-const { DICTITER_DICT, DICTITER_LEN, DICTITER_POS, DICTITER_RESULT, DICTITER_USED, DICT_KEYS, DICT_KEYS_GENERAL, DICT_KEYS_SPLIT, DICT_KEYS_UNICODE, DICT_USED, DICT_VALUES, DICT_VERSION, DICT_VERSION_HI, DK_INDICES, DK_KIND, DK_LOG2_INDEX_BYTES, DK_LOG2_SIZE, DK_NENTRIES, DK_REFCNT, DK_USABLE, DK_VERSION, DV_ORDER, DV_ORDER_SIZE, DV_PREFIX_SIZE, ENTRY_HASH, ENTRY_KEY, ENTRY_VALUE, HT_CACHED_KEYS, LIST_ITEMS, MANAGED_DICT, MANAGED_VALUES, OB_REFCNT, OB_SIZE, OB_TYPE, Py_TPFLAGS_BASETYPE, Py_TPFLAGS_DICT_SUBCLASS, Py_TPFLAGS_MAPPING, SIZEOF_DICT, SIZEOF_DICTITER, SIZEOF_DICTKEYS_HEAD, SIZEOF_DICT_ENTRY, SIZEOF_DICT_UNICODE_ENTRY, SIZEOF_EMPTY_KEYS, STR_HASH, TP_BASICSIZE, TP_KIND, TUPLE_ITEMS, UENTRY_KEY, UENTRY_VALUE } = L;
+const { GC_HEAD_OFFSET, GC_NEXT, DICTITER_DICT, DICTITER_LEN, DICTITER_POS, DICTITER_RESULT, DICTITER_USED, DICT_KEYS, DICT_KEYS_GENERAL, DICT_KEYS_SPLIT, DICT_KEYS_UNICODE, DICT_USED, DICT_VALUES, DICT_VERSION, DICT_VERSION_HI, DK_INDICES, DK_KIND, DK_LOG2_INDEX_BYTES, DK_LOG2_SIZE, DK_NENTRIES, DK_REFCNT, DK_USABLE, DK_VERSION, DV_ORDER, DV_ORDER_SIZE, DV_PREFIX_SIZE, ENTRY_HASH, ENTRY_KEY, ENTRY_VALUE, HT_CACHED_KEYS, LIST_ITEMS, MANAGED_DICT, MANAGED_VALUES, OB_REFCNT, OB_SIZE, OB_TYPE, Py_TPFLAGS_BASETYPE, Py_TPFLAGS_DICT_SUBCLASS, Py_TPFLAGS_MAPPING, SIZEOF_DICT, SIZEOF_DICTITER, SIZEOF_DICTKEYS_HEAD, SIZEOF_DICT_ENTRY, SIZEOF_DICT_UNICODE_ENTRY, SIZEOF_EMPTY_KEYS, STR_HASH, TP_BASICSIZE, TP_KIND, TUPLE_ITEMS, UENTRY_KEY, UENTRY_VALUE } = L;
 const { K_DICT, K_ITER, K_LIST, K_TUPLE, Py_EQ, Py_NE } = K;
 
 declare module "./state.js" {
   interface HeapState {
     /** Py_EMPTY_KEYS: the shared empty keys object of this heap (never freed) */
     dictEmptyKeys: number;
-    /** _pydict_global_version: bumped on every dict creation and modification */
-    dictVersion: number;
+    /**
+     * _pydict_global_version, a 64-bit counter bumped on every dict creation and
+     * modification: [0] low word, [1] high word (two int32 adds instead of float math)
+     */
+    dictVersion: Int32Array;
     /** key, value and hash of the entry the last dict_next call stepped over (borrowed) */
     dictIterKey: Ref;
     dictIterValue: Ref;
@@ -118,7 +121,7 @@ export function estimate_log2_keysize(n: number): number {
 // ---- small helpers --------------------------------------------------------------
 
 function is_exact_str(h: HeapState, o: Ref): boolean {
-  return h.i32[(o + OB_TYPE) >> 2] === h.T.str.ref;
+  return h.i32[(o + OB_TYPE) >> 2] === h.strType;
 }
 
 /** PyDict_Check: dict or a subclass */
@@ -135,7 +138,7 @@ function unicode_get_hash(h: HeapState, s: Ref): number {
 /** The hash every dict operation computes first: str's cached hash, else PyObject_Hash. */
 export function dict_key_hash(h: HeapState, key: Ref): number {
   const i32 = h.i32;
-  if (i32[(key + OB_TYPE) >> 2] === h.T.str.ref) {
+  if (i32[(key + OB_TYPE) >> 2] === h.strType) {
     const hash = i32[(key + STR_HASH) >> 2];
     return hash !== -1 ? hash : unicode_hash(h, key);
   }
@@ -144,10 +147,13 @@ export function dict_key_hash(h: HeapState, key: Ref): number {
 
 /** DICT_NEXT_VERSION, stored into ma_version_tag as a u64 (two words) */
 function dict_bump_version(h: HeapState, mp: Ref): void {
-  const v = ++h.dictVersion;
+  const v = h.dictVersion;
+  const lo = (v[0] + 1) | 0;
+  v[0] = lo;
+  if (lo === 0) v[1]++;
   const i32 = h.i32;
-  i32[(mp + DICT_VERSION) >> 2] = v % 4294967296 | 0;
-  i32[(mp + DICT_VERSION_HI) >> 2] = Math.floor(v / 4294967296);
+  i32[(mp + DICT_VERSION) >> 2] = lo;
+  i32[(mp + DICT_VERSION_HI) >> 2] = v[1];
 }
 
 /** ma_version_tag as a JS number */
@@ -335,7 +341,7 @@ function new_dict(h: HeapState, keys: number, values: number, used: number, free
     free.head = i32[(mp + DICT_KEYS) >> 2];
     free.length--;
     i32[(mp + OB_REFCNT) >> 2] = 1; // _Py_NewReference
-    i32[(mp + OB_TYPE) >> 2] = h.T.dict.ref;
+    i32[(mp + OB_TYPE) >> 2] = h.dictType;
     if (h.live !== null) h.live.add(mp);
   } else {
     try {
@@ -533,7 +539,7 @@ export function _PyDictKeys_StringLookup(h: HeapState, dk: number, key: Ref): nu
 
 /** MAINTAIN_TRACKING: track the dict when something that may take part in a cycle goes in */
 function MAINTAIN_TRACKING(h: HeapState, mp: Ref, key: Ref, value: Ref): void {
-  if (!gc_is_tracked(h, mp)) {
+  if (h.i32[(mp + GC_HEAD_OFFSET + GC_NEXT) >> 2] === 0) {
     if (may_be_tracked(h, key) || may_be_tracked(h, value)) gc_track(h, mp);
   }
 }
@@ -543,7 +549,7 @@ function MAINTAIN_TRACKING(h: HeapState, mp: Ref, key: Ref, value: Ref): void {
  * tracked (the collector calls this for survivors of full collections).
  */
 export function dict_maybe_untrack(h: HeapState, op: Ref): void {
-  if (h.i32[(op + OB_TYPE) >> 2] !== h.T.dict.ref || !gc_is_tracked(h, op)) return;
+  if (h.i32[(op + OB_TYPE) >> 2] !== h.dictType || !gc_is_tracked(h, op)) return;
   const i32 = h.i32;
   const keys = i32[(op + DICT_KEYS) >> 2];
   const numentries = i32[(keys + DK_NENTRIES) >> 2];
@@ -847,9 +853,81 @@ export function dictresize(h: HeapState, mp: Ref, log2_newsize: number, unicode:
 
 /** PyDict_SetItem: d[key] = value (both borrowed). Raises TypeError for unhashable keys. */
 export function dict_setitem(h: HeapState, d: Ref, key: Ref, value: Ref): void {
-  const hash = dict_key_hash(h, key);
+  const i32 = h.i32;
+  if (i32[(key + OB_TYPE) >> 2] === h.strType) {
+    let hash = i32[(key + STR_HASH) >> 2];
+    if (hash === -1) hash = unicode_hash(h, key);
+    const keys = i32[(d + DICT_KEYS) >> 2];
+    if (keys === h.dictEmptyKeys) insert_to_emptydict(h, d, key, hash, value);
+    else if (h.u8[keys + DK_KIND] !== DICT_KEYS_UNICODE || !insertdict_unicode_str(h, d, keys, key, hash, value)) {
+      insertdict(h, d, key, hash, value);
+    }
+    return;
+  }
+  const hash = PyObject_Hash(h, key);
   if (h.i32[(d + DICT_KEYS) >> 2] === h.dictEmptyKeys) insert_to_emptydict(h, d, key, hash, value);
   else insertdict(h, d, key, hash, value);
+}
+
+/**
+ * insertdict for an exact str key into a combined unicode table (the common case of
+ * building a dict of str keys): unicodekeys_lookup_unicode and find_empty_slot in one
+ * probe (the first DUMMY or EMPTY slot on the key's probe is where find_empty_slot
+ * would land; no code runs between the two in insertdict). Returns false, having
+ * changed nothing, when the key is new and the table is full (insertdict resizes).
+ */
+function insertdict_unicode_str(h: HeapState, mp: Ref, keys: number, key: Ref, hash: number, value: Ref): boolean {
+  const u8 = h.u8;
+  const i32 = h.i32;
+  const log2size = u8[keys + DK_LOG2_SIZE];
+  const mask = (1 << log2size) - 1;
+  const indices = keys + DK_INDICES;
+  const ep0 = indices + (1 << u8[keys + DK_LOG2_INDEX_BYTES]);
+  let perturb = hash >>> 0;
+  let i = hash & mask;
+  let slot = -1;
+  for (;;) {
+    const ix =
+      log2size < 8 ? (u8[indices + i] << 24) >> 24 : log2size < 16 ? (h.u16[(indices >> 1) + i] << 16) >> 16 : i32[(indices >> 2) + i];
+    if (ix >= 0) {
+      const ep = ep0 + ix * SIZEOF_DICT_UNICODE_ENTRY;
+      const k = i32[(ep + UENTRY_KEY) >> 2];
+      if (k === key || (i32[(k + STR_HASH) >> 2] === hash && unicode_eq(h, k, key))) {
+        // the key is there: replace the value (insertdict's second half)
+        MAINTAIN_TRACKING(h, mp, key, value);
+        const old_value = i32[(ep + UENTRY_VALUE) >> 2];
+        if (old_value !== value) {
+          i32[value >> 2]++;
+          i32[(ep + UENTRY_VALUE) >> 2] = value;
+          dict_bump_version(h, mp);
+          Py_XDECREF(h, old_value); // which CAN re-enter (bpo-22653)
+        }
+        return true;
+      }
+    } else {
+      if (slot < 0) slot = i;
+      if (ix === DKIX_EMPTY) break;
+    }
+    perturb >>>= PERTURB_SHIFT;
+    i = mask & (i * 5 + perturb + 1);
+  }
+  if (i32[(keys + DK_USABLE) >> 2] <= 0) return false;
+  MAINTAIN_TRACKING(h, mp, key, value);
+  // Insert into a new slot.
+  i32[(keys + DK_VERSION) >> 2] = 0;
+  const nentries = i32[(keys + DK_NENTRIES) >> 2];
+  if (log2size < 8) u8[indices + slot] = nentries;
+  else dictkeys_set_index(h, keys, slot, nentries);
+  i32[key >> 2]++;
+  i32[value >> 2]++;
+  const ep = ep0 + nentries * SIZEOF_DICT_UNICODE_ENTRY;
+  i32[(ep + UENTRY_KEY) >> 2] = key;
+  i32[(ep + UENTRY_VALUE) >> 2] = value;
+  i32[(mp + DICT_USED) >> 2]++;
+  dict_bump_version(h, mp);
+  i32[(keys + DK_USABLE) >> 2]--;
+  i32[(keys + DK_NENTRIES) >> 2] = nentries + 1;
+  return true;
 }
 
 /** _PyDict_SetItem_KnownHash */
@@ -1619,7 +1697,7 @@ export function dict_richcompare(h: HeapState, v: Ref, w: Ref, op: number): Ref 
 export function dict_dealloc(h: HeapState, mp: Ref): void {
   // bpo-31095: UnTrack is needed before calling any callbacks
   gc_untrack(h, mp);
-  const exact = h.i32[(mp + OB_TYPE) >> 2] === h.T.dict.ref;
+  const exact = h.i32[(mp + OB_TYPE) >> 2] === h.dictType;
   if (exact && trash_begin(h, mp)) return;
   const i32 = h.i32;
   const values = i32[(mp + DICT_VALUES) >> 2];
@@ -2188,7 +2266,7 @@ export function dict_init_types(h: HeapState): void {
   i32[(ek + DK_NENTRIES) >> 2] = 0;
   h.u8.fill(0xff, ek + DK_INDICES, ek + SIZEOF_EMPTY_KEYS);
   h.dictEmptyKeys = ek;
-  h.dictVersion = 0;
+  h.dictVersion = new Int32Array(2);
   h.dictIterKey = 0;
   h.dictIterValue = 0;
   h.dictIterHash = 0;
@@ -2229,11 +2307,13 @@ export function dict_init_types(h: HeapState): void {
   T.dict_keyiterator = iterSpec("dict_keyiterator", dictiter_iternextkey);
   T.dict_valueiterator = iterSpec("dict_valueiterator", dictiter_iternextvalue);
   T.dict_itemiterator = iterSpec("dict_itemiterator", dictiter_iternextitem);
+  // every builtin type the hot paths compare with exists from here on
+  cache_type_refs(h);
 }
 
 /** PyDict_CheckExact */
 export function is_exact_dict(h: HeapState, o: Ref): boolean {
-  return h.i32[(o + OB_TYPE) >> 2] === h.T.dict.ref;
+  return h.i32[(o + OB_TYPE) >> 2] === h.dictType;
 }
 
 /** is `t` dict or a subclass of it */

@@ -31,7 +31,7 @@ export function float_new(h: HeapState, v: number): Ref {
     free.head = i32[(op + FLOAT_FVAL) >> 2];
     free.length--;
     i32[(op + OB_REFCNT) >> 2] = 1;
-    i32[(op + OB_TYPE) >> 2] = h.T.float.ref;
+    i32[(op + OB_TYPE) >> 2] = h.floatType;
     if (h.live !== null) h.live.add(op);
   } else {
     op = object_alloc(h, h.T.float, SIZEOF_FLOAT);
@@ -46,7 +46,7 @@ export function float_value(h: HeapState, op: Ref): number {
 
 export function float_dealloc(h: HeapState, op: Ref): void {
   const free = h.floatFree;
-  if (h.i32[(op + OB_TYPE) >> 2] === h.T.float.ref && free.length < PyFloat_MAXFREELIST) {
+  if (h.i32[(op + OB_TYPE) >> 2] === h.floatType && free.length < PyFloat_MAXFREELIST) {
     const i32 = h.i32;
     i32[(op + OB_TYPE) >> 2] = 0;
     i32[(op + FLOAT_FVAL) >> 2] = free.head;

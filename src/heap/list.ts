@@ -31,18 +31,23 @@ const MAX_ITEMS_MALLOC = 0x1fffffff;
 
 /** A fresh list object of type `t` (untracked, no items) from the free list or gc_alloc. */
 function list_alloc(h: HeapState, t: TypeSlots): Ref {
+  return t === h.T.list ? list_alloc_exact(h) : gc_alloc(h, t, SIZEOF_LIST);
+}
+
+/** A fresh exact list (untracked, no items): the free list's latest, else gc_alloc. */
+function list_alloc_exact(h: HeapState): Ref {
   const free = h.listFree;
-  if (free.length !== 0 && t === h.T.list) {
+  if (free.length !== 0) {
     const op = free.head;
     const i32 = h.i32;
     free.head = i32[(op + LIST_ITEMS) >> 2];
     free.length--;
     i32[(op + OB_REFCNT) >> 2] = 1;
-    i32[(op + OB_TYPE) >> 2] = t.ref;
+    i32[(op + OB_TYPE) >> 2] = h.listType;
     if (h.live !== null) h.live.add(op);
     return op;
   }
-  return gc_alloc(h, t, SIZEOF_LIST);
+  return gc_alloc(h, h.T.list, SIZEOF_LIST);
 }
 
 /** Park an exact list (untracked, items released) on the free list, or free it. */
@@ -98,7 +103,7 @@ function list_alloc_failed(h: HeapState, op: Ref, t: TypeSlots): never {
  */
 export function list_from_array(h: HeapState, items: ArrayLike<Ref>): Ref {
   const n = items.length;
-  const op = list_alloc(h, h.T.list);
+  const op = list_alloc_exact(h);
   let mem = 0;
   if (n > 0) {
     mem = n <= MAX_ITEMS_MALLOC ? h.alloc.malloc(n * 4) : h.alloc.calloc(n, 4);
@@ -265,7 +270,7 @@ export function list_pop(h: HeapState, op: Ref, i = -1): Ref {
 export function list_dealloc(h: HeapState, op: Ref): void {
   let i32 = h.i32;
   if (i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
-  const exact = i32[(op + OB_TYPE) >> 2] === h.T.list.ref;
+  const exact = i32[(op + OB_TYPE) >> 2] === h.listType;
   if (exact) {
     // Py_TRASHCAN_BEGIN
     if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {

@@ -153,8 +153,11 @@ export function object_is_gc(h: HeapState, op: Ref): boolean {
  * the dict tracking rule (MAINTAIN_TRACKING) and tuple untracking.
  */
 export function may_be_tracked(h: HeapState, op: Ref): boolean {
-  if (!object_is_gc(h, op)) return false;
   const i32 = h.i32;
-  if (i32[(op + OB_TYPE) >> 2] === h.T.tuple.ref) return i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0;
+  const type = i32[(op + OB_TYPE) >> 2];
+  // the usual keys and values first: exact str and int are not GC types
+  if (type === h.strType || type === h.intType) return false;
+  if (!object_is_gc(h, op)) return false;
+  if (type === h.tupleType) return i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0;
   return true;
 }

@@ -108,6 +108,16 @@ export class HeapState {
   /** the builtin types */
   T!: BuiltinTypes;
 
+  // ---- builtin type objects as plain numbers: hot paths compare ob_type with
+  // these (h.T.list.ref is three dependent loads); set by cache_type_refs ----
+  typeType: Ref = 0;
+  intType: Ref = 0;
+  floatType: Ref = 0;
+  strType: Ref = 0;
+  tupleType: Ref = 0;
+  listType: Ref = 0;
+  dictType: Ref = 0;
+
   // ---- singletons and caches (layer 3's object-specific allocators) ----
   None: Ref = 0;
   True: Ref = 0;
@@ -194,4 +204,16 @@ export class HeapState {
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
   }
+}
+
+/** Fill HeapState's plain-number copies of the builtin type objects (once they all exist). */
+export function cache_type_refs(h: HeapState): void {
+  const T = h.T;
+  h.typeType = T.type.ref;
+  h.intType = T.int.ref;
+  h.floatType = T.float.ref;
+  h.strType = T.str.ref;
+  h.tupleType = T.tuple.ref;
+  h.listType = T.list.ref;
+  h.dictType = T.dict.ref;
 }

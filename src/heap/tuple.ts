@@ -37,7 +37,7 @@ function tuple_alloc(h: HeapState, n: number): Ref {
       free.head = i32[(op + TUPLE_ITEMS) >> 2];
       free.length--;
       i32[(op + OB_REFCNT) >> 2] = 1;
-      i32[(op + OB_TYPE) >> 2] = h.T.tuple.ref;
+      i32[(op + OB_TYPE) >> 2] = h.tupleType;
       if (h.live !== null) h.live.add(op);
       return op;
     }
@@ -120,7 +120,7 @@ export function tuple_dealloc(h: HeapState, op: Ref): void {
   const n = i32[(op + OB_SIZE) >> 2];
   if (op === h.emptyTuple) return;
   if (i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
-  const exact = i32[(op + OB_TYPE) >> 2] === h.T.tuple.ref;
+  const exact = i32[(op + OB_TYPE) >> 2] === h.tupleType;
   if (exact) {
     // Py_TRASHCAN_BEGIN
     if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {
@@ -171,7 +171,7 @@ export function tuple_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: A
 /** _PyTuple_MaybeUntrack: untrack an exact tuple none of whose items could be in a cycle. */
 export function tuple_maybe_untrack(h: HeapState, op: Ref): void {
   const i32 = h.i32;
-  if (i32[(op + OB_TYPE) >> 2] !== h.T.tuple.ref || !gc_is_tracked(h, op)) return;
+  if (i32[(op + OB_TYPE) >> 2] !== h.tupleType || !gc_is_tracked(h, op)) return;
   const n = i32[(op + OB_SIZE) >> 2];
   for (let i = 0; i < n; i++) {
     const elt = i32[(op + TUPLE_ITEMS + 4 * i) >> 2];
