@@ -41,6 +41,20 @@ export function js_result(h: HeapState, r: unknown): Ref {
 
 /** Invoke a JS function with borrowed args; exceptions become PyError. */
 export function call_js(h: HeapState, fn: (...a: never[]) => unknown, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
+  return call_js_self(h, fn, 0, args, kwargs);
+}
+
+/**
+ * Invoke a JS function with `self` (unless 0) in front of the borrowed args, as
+ * [self, ...args] would, without making that array; exceptions become PyError.
+ */
+export function call_js_self(
+  h: HeapState,
+  fn: (...a: never[]) => unknown,
+  self: Ref,
+  args: Ref[],
+  kwargs: Record<string, Ref> | null,
+): Ref {
   let r: unknown;
   // The references a JS function creates belong to it (the one it returns is handed
   // to the caller): a heap.scope() that encloses the call must not record them, or it
@@ -50,36 +64,58 @@ export function call_js(h: HeapState, fn: (...a: never[]) => unknown, args: Ref[
   const depth = scopes.length;
   if (depth !== 0) scopes.push([]);
   try {
-    const f = fn as (...a: unknown[]) => unknown;
-    if (kwargs !== null && Object.keys(kwargs).length > 0) r = f(...args, kwargs);
-    else {
-      // direct calls for the common arities: a spread call costs more
-      switch (args.length) {
-        case 0:
-          r = f();
-          break;
-        case 1:
-          r = f(args[0]);
-          break;
-        case 2:
-          r = f(args[0], args[1]);
-          break;
-        case 3:
-          r = f(args[0], args[1], args[2]);
-          break;
-        case 4:
-          r = f(args[0], args[1], args[2], args[3]);
-          break;
-        default:
-          r = f(...args);
-      }
-    }
+    r = invoke_js(fn as (...a: unknown[]) => unknown, self, args, kwargs);
   } catch (e) {
     throw toPyError(e);
   } finally {
     if (depth !== 0) scopes.length = depth;
   }
   return js_result(h, r);
+}
+
+/** f(self?, ...args, kwargs?): direct calls for the common arities (a spread call costs more). */
+function invoke_js(f: (...a: unknown[]) => unknown, self: Ref, args: Ref[], kwargs: Record<string, Ref> | null): unknown {
+  if (kwargs !== null && Object.keys(kwargs).length > 0) return self === 0 ? f(...args, kwargs) : f(self, ...args, kwargs);
+  if (self === 0) {
+    switch (args.length) {
+      case 0:
+        return f();
+      case 1:
+        return f(args[0]);
+      case 2:
+        return f(args[0], args[1]);
+      case 3:
+        return f(args[0], args[1], args[2]);
+      case 4:
+        return f(args[0], args[1], args[2], args[3]);
+      default:
+        return f(...args);
+    }
+  }
+  switch (args.length) {
+    case 0:
+      return f(self);
+    case 1:
+      return f(self, args[0]);
+    case 2:
+      return f(self, args[0], args[1]);
+    case 3:
+      return f(self, args[0], args[1], args[2]);
+    default:
+      return f(self, ...args);
+  }
+}
+
+/**
+ * PyObject_Call(callable, (self, *args)) without building the argument array for
+ * function objects (bound methods, type_call's __init__, __call__): new reference.
+ */
+export function call_object_self(h: HeapState, callable: Ref, self: Ref, args: Ref[], kwargs: Record<string, Ref> | null): Ref {
+  const i32 = h.i32;
+  if (i32[(i32[(callable + OB_TYPE) >> 2] + TP_KIND) >> 2] === K_FUNCTION) {
+    return call_js_self(h, function_js(h, callable), self, args, kwargs);
+  }
+  return call_object(h, callable, [self, ...args], kwargs);
 }
 
 /** PyObject_Call: new reference. */
@@ -96,7 +132,7 @@ export function call_object(h: HeapState, callable: Ref, args: Ref[], kwargs: Re
       i32[func >> 2]++;
       i32[self >> 2]++;
       try {
-        return call_object(h, func, [self, ...args], kwargs);
+        return call_object_self(h, func, self, args, kwargs);
       } finally {
         Py_DECREF(h, func);
         Py_DECREF(h, self);
@@ -117,7 +153,7 @@ export function call_object(h: HeapState, callable: Ref, args: Ref[], kwargs: Re
   }
   const t = slots_of(h, callable);
   const call = t.special.get("__call__");
-  if (call !== undefined) return call_object(h, call, [callable, ...args], kwargs);
+  if (call !== undefined) return call_object_self(h, call, callable, args, kwargs);
   if (t.proto.tp_call !== undefined) return t.proto.tp_call(h, callable, args, kwargs);
   throw new PyError("TypeError", `'${t.name}' object is not callable`);
 }
