@@ -42,7 +42,7 @@ import { dict_new_typed, dict_setitem as dict_update_one, dict_update } from "./
 import { make_new_set, set_update_internal } from "./set.js";
 import { gc_track } from "./object.js";
 import { Py_DECREF } from "./refcount.js";
-import { call_object } from "./call.js";
+import { call_object, call_object_self } from "./call.js";
 import { object_new, solid_base } from "./instance.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_IsTrue } from "./abstract.js";
 import { PyObject_Str } from "./repr.js";
@@ -388,7 +388,7 @@ export function type_call(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Recor
   const op = builtin_new(h, t, base, args, kwargs);
   try {
     if (init !== undefined && init !== h.None) {
-      const r = call_object(h, init, [op, ...args], kwargs);
+      const r = call_object_self(h, init, op, args, kwargs);
       if (r !== h.None) {
         const name = slots_of(h, r).name;
         Py_DECREF(h, r);
