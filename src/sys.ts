@@ -5,7 +5,8 @@
 // pre-header, i.e. the GC head and managed-dict words), sys.intern,
 // sys._debugmallocstats (the allocator's text, a blank line, then the free lists
 // of _PyObject_DebugTypeStats: dict, float, list, tuple by size), sys.getallocatedblocks,
-// and sys.unraisablehook with the default hook's "Exception ignored in:" text.
+// sys.getrecursionlimit / setrecursionlimit (heap/recursion.ts), and
+// sys.unraisablehook with the default hook's "Exception ignored in:" text.
 //
 // An assigned unraisablehook is JS code the heap calls on its own (from deallocators,
 // the collector, weakref callbacks): it runs behind a barrier scope (barrier.ts), and
@@ -37,6 +38,7 @@ import { call_object } from "./heap/call.js";
 import { long_as_exact_number } from "./heap/int.js";
 import { Py_DECREF } from "./heap/refcount.js";
 import { with_barrier_scope } from "./heap/barrier.js";
+import { set_recursion_limit } from "./heap/recursion.js";
 
 /** object.__sizeof__ and the builtin overrides, without the pre-header. */
 export function object_sizeof(h: HeapState, o: Ref): number {
@@ -197,6 +199,22 @@ export class SysModule {
 
   getallocatedblocks(): number {
     return this.#h.alloc.getallocatedblocks();
+  }
+
+  /** sys.getrecursionlimit(): the depth at which repr, str and comparisons raise RecursionError */
+  getrecursionlimit(): number {
+    return this.#h.recursion_limit;
+  }
+
+  /** sys.setrecursionlimit(limit) ("i:setrecursionlimit", then Py_SetRecursionLimit's checks) */
+  setrecursionlimit(limit: number): void {
+    if (typeof limit !== "number" || !Number.isInteger(limit)) {
+      const what = typeof limit === "number" ? "float" : typeof limit === "string" ? "str" : typeof limit === "boolean" ? "bool" : "object";
+      if (what !== "bool") throw new PyError("TypeError", `'${what}' object cannot be interpreted as an integer`);
+    }
+    const n = Number(limit);
+    if (n > 2147483647 || n < -2147483648) throw new PyError("OverflowError", "Python int too large to convert to C int");
+    set_recursion_limit(this.#h, n);
   }
 
   get unraisablehook(): UnraisableHook {

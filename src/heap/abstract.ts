@@ -1,7 +1,8 @@
 // === The abstract object protocol (layer 3) ===
 //
 // Ports, from CPython 3.11 Objects/object.c and Objects/abstract.c, the
-// type-generic operations: PyObject_Hash, PyObject_RichCompare (do_richcompare's
+// type-generic operations: PyObject_Hash (tuplehash over nested tuples without JS
+// recursion), PyObject_RichCompare (with its Py_EnterRecursiveCall; do_richcompare's
 // reflected-operand order and NotImplemented rules, object_richcompare's
 // defaults, CPython's TypeError texts), PyObject_RichCompareBool (identity
 // implies equality), PyObject_IsTrue, PyObject_Size, PyObject_GetItem /
@@ -54,7 +55,7 @@ import {
   unicode_to_js,
 } from "./str.js";
 import { bytes_compare, bytes_eq, bytes_hash, bytes_size, bytes_to_js } from "./bytes.js";
-import { tuple_get, tuple_hash, tuple_size } from "./tuple.js";
+import { tuple_get, tuple_size } from "./tuple.js";
 import {
   list_delitem,
   list_get,
@@ -76,6 +77,7 @@ import { call_object } from "./call.js";
 import { seqiter_new } from "./iterobject.js";
 import { Py_DECREF } from "./refcount.js";
 import { PyObject_Repr } from "./repr.js";
+import { Py_EnterRecursiveCall, Py_LeaveRecursiveCall } from "./recursion.js";
 
 const OPSTRINGS = ["<", "<=", "==", "!=", ">", ">="];
 const SWAPPED = [Py_GT, Py_GE, Py_EQ, Py_NE, Py_LT, Py_LE];
@@ -141,7 +143,7 @@ export function PyObject_Hash(h: HeapState, o: Ref): number {
     case K_FLOAT:
       return hash_double(h.f64[(o + FLOAT_FVAL) >> 3], o);
     case K_TUPLE:
-      return tuple_hash(h, o, PyObject_Hash);
+      return tuple_hash_nested(h, o);
     case K_BYTES:
       return bytes_hash(h, o);
     case K_SET:
@@ -156,10 +158,79 @@ export function PyObject_Hash(h: HeapState, o: Ref): number {
   return hash_pointer(o);
 }
 
+/** A tuple whose hash is tuplehash (not a class that defines __hash__). */
+function is_plain_tuple(h: HeapState, o: Ref): boolean {
+  const i32 = h.i32;
+  const type = i32[(o + OB_TYPE) >> 2];
+  if (i32[(type + TP_KIND) >> 2] !== K_TUPLE) return false;
+  return (i32[(type + TP_FLAGS) >> 2] & Py_TPFLAGS_HEAPTYPE) === 0 || !slots_of(h, o).special.has("__hash__");
+}
+
+/**
+ * tuplehash (3.11, 32-bit Py_uhash_t: the xxHash lanes of tuple.ts's tuple_hash),
+ * with the tuples nested in tuples hashed from an explicit stack instead of by
+ * recursion: CPython computes hash() of a 100,000-deep tuple on its C stack (python3
+ * does; PyObject_Hash has no recursion check), which the JS stack could not hold.
+ * Other items go through PyObject_Hash.
+ */
+function tuple_hash_nested(h: HeapState, root: Ref): number {
+  let op = root;
+  let n = tuple_size(h, op);
+  let i = 0;
+  let acc = 374761393; // _PyHASH_XXPRIME_5
+  let outer: number[] | null = null; // (tuple, index, acc) of the enclosing tuples
+  for (;;) {
+    if (i < n) {
+      const item = tuple_get(h, op, i);
+      if (is_plain_tuple(h, item)) {
+        (outer ??= []).push(op, i, acc);
+        op = item;
+        n = tuple_size(h, op);
+        i = 0;
+        acc = 374761393;
+        continue;
+      }
+      acc = tuple_hash_lane(acc, PyObject_Hash(h, item));
+      i++;
+      continue;
+    }
+    acc = (acc + (n ^ (374761393 ^ 3527539))) | 0;
+    if (acc === -1) acc = 1546275796;
+    if (outer === null || outer.length === 0) return acc;
+    const lane = acc;
+    acc = outer.pop()!;
+    i = outer.pop()! + 1;
+    op = outer.pop()!;
+    n = tuple_size(h, op);
+    acc = tuple_hash_lane(acc, lane);
+  }
+}
+
+/** One item's step of tuplehash. */
+function tuple_hash_lane(acc: number, lane: number): number {
+  acc = (acc + Math.imul(lane, -2048144777)) | 0; // _PyHASH_XXPRIME_2 = 2246822519
+  acc = (acc << 13) | (acc >>> 19);
+  return Math.imul(acc, -1640531535); // _PyHASH_XXPRIME_1 = 2654435761
+}
+
 // ---------------------------------------------------------------- comparisons
 
-/** PyObject_RichCompare: new reference (usually a bool). */
+/**
+ * PyObject_RichCompare: new reference (usually a bool). One level of the recursion
+ * limit (" in comparison") around do_richcompare, as CPython: comparing two
+ * 100,000-deep structures raises RecursionError.
+ */
 export function PyObject_RichCompare(h: HeapState, v: Ref, w: Ref, op: number): Ref {
+  Py_EnterRecursiveCall(h, " in comparison");
+  try {
+    return do_richcompare(h, v, w, op);
+  } finally {
+    Py_LeaveRecursiveCall(h);
+  }
+}
+
+/** do_richcompare: the reflected operand first if it is a subtype, then v's, then w's, then the defaults. */
+function do_richcompare(h: HeapState, v: Ref, w: Ref, op: number): Ref {
   const tv = slots_of(h, v);
   const tw = slots_of(h, w);
   let checkedReverse = false;
@@ -198,7 +269,14 @@ export function PyObject_RichCompareBool(h: HeapState, v: Ref, w: Ref, op: numbe
     if (tv === h.T.str.ref) return unicode_eq(h, v, w) === (op === Py_EQ);
     if (tv === h.T.int.ref) return (long_compare(h, v, w) === 0) === (op === Py_EQ);
   }
-  const r = PyObject_RichCompare(h, v, w, op);
+  // PyObject_RichCompare, written out (one JS frame less per level of a deep comparison)
+  let r: Ref;
+  Py_EnterRecursiveCall(h, " in comparison");
+  try {
+    r = do_richcompare(h, v, w, op);
+  } finally {
+    Py_LeaveRecursiveCall(h);
+  }
   const res = PyObject_IsTrue(h, r);
   Py_DECREF(h, r);
   return res;

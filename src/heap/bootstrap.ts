@@ -98,6 +98,7 @@ import { dict_init_types } from "./dict.js";
 import { set_init_types } from "./set.js";
 import { str_from_codepoint } from "./str.js";
 import { install_natives } from "./natives.js";
+import { recursion_init } from "./recursion.js";
 
 export interface HeapStateOptions {
   stderr?: (line: string) => void;
@@ -117,6 +118,7 @@ function never_dealloc(name: string) {
 /** create_heap_state: a HeapState with every builtin type and cached object in place. */
 export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {}): HeapState {
   const h = new HeapState(alloc, opts.stderr ?? ((line) => console.error(line)));
+  recursion_init(h);
 
   // generation heads (PyGC_Head blocks) and the permanent generation
   const heads: number[] = [];

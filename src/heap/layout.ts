@@ -189,7 +189,7 @@ export const TP_DICT = 28; // dict Ref
 export const TP_MRO = 32; // tuple Ref
 export const TP_BASES = 36; // tuple Ref
 export const TP_WEAKLISTOFFSET = 40; // 0 = instances are not weakly referenceable
-export const TP_DICTOFFSET = 44; // -1 = managed dict, 0 = none, >0 = dict slot offset
+export const TP_DICTOFFSET = 44; // -1 = managed dict, 0 = none, >0 = dict slot offset, -4 = slot after the items (int/tuple/bytes subclasses)
 export const TP_ID = 48; // index of the type's JS slot table (TypeSlots) in HeapState.types
 export const TP_KIND = 52; // layout family (Kind), for switch dispatch on hot paths
 export const TP_XFLAGS = 56; // this port's extra flags, see XF_*

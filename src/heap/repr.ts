@@ -4,7 +4,10 @@
 // tuplerepr, dict_repr, set_repr, long_to_decimal_string, float_repr,
 // unicode_repr, bytes_repr, type_repr, func_repr, method_repr, object_repr) with
 // Py_ReprEnter / Py_ReprLeave's recursion guard ("[...]", "{...}", "(...)"), and
-// PyObject_Str. Results are JS strings; addresses print as CPython's "%p" does.
+// PyObject_Repr / PyObject_Str with their Py_EnterRecursiveCall (" while getting
+// the repr of an object" / "... str ..."): a too deep structure raises RecursionError
+// and every level unwinds through its `finally`. Results are JS strings; addresses
+// print as CPython's "%p" does.
 
 import {
   BMETH_ID,
@@ -52,6 +55,7 @@ import { call_object } from "./call.js";
 import { Py_DECREF } from "./refcount.js";
 import { type_qualified_name } from "./classobject.js";
 import { DESCR_MEMBER, descr_which } from "./descr.js";
+import { Py_EnterRecursiveCall, Py_LeaveRecursiveCall } from "./recursion.js";
 
 /** CPython's %p: 0x followed by lowercase hex. */
 export function addr(p: number): string {
@@ -69,8 +73,18 @@ export function object_repr(h: HeapState, o: Ref): string {
   return `<${type_qualified_name(h, slots_of(h, o))} object at ${addr(o)}>`;
 }
 
-/** repr(o) */
+/** repr(o): PyObject_Repr, one level of the recursion limit around the type's repr. */
 export function PyObject_Repr(h: HeapState, o: Ref): string {
+  Py_EnterRecursiveCall(h, " while getting the repr of an object");
+  try {
+    return type_repr(h, o);
+  } finally {
+    Py_LeaveRecursiveCall(h);
+  }
+}
+
+/** The type's tp_repr (a class's __repr__ first). */
+function type_repr(h: HeapState, o: Ref): string {
   const i32 = h.i32;
   const type = i32[(o + OB_TYPE) >> 2];
   const t = slots_of(h, o);
@@ -128,16 +142,23 @@ export function PyObject_Repr(h: HeapState, o: Ref): string {
   return object_repr(h, o);
 }
 
-/** str(o) */
+/** str(o): PyObject_Str (an exact str is itself, without entering the recursion count). */
 export function PyObject_Str(h: HeapState, o: Ref): string {
   const t = slots_of(h, o);
-  if (t.heaptype) {
-    const m = t.special.get("__str__");
-    if (m !== undefined) return call_str_method(h, m, o, "__str__");
+  if (t === h.T.str) return unicode_to_js(h, o);
+  Py_EnterRecursiveCall(h, " while getting the str of an object");
+  try {
+    if (t.heaptype) {
+      const m = t.special.get("__str__");
+      if (m !== undefined) return call_str_method(h, m, o, "__str__");
+    }
+    if (t.kind === K_STR) return unicode_to_js(h, o);
+    if (t.proto.tp_str !== undefined) return t.proto.tp_str(h, o);
+    // object_str: the type's tp_repr (list, dict, ... have no tp_str of their own)
+    return type_repr(h, o);
+  } finally {
+    Py_LeaveRecursiveCall(h);
   }
-  if (t.kind === K_STR) return unicode_to_js(h, o);
-  if (t.proto.tp_str !== undefined) return t.proto.tp_str(h, o);
-  return PyObject_Repr(h, o);
 }
 
 function call_str_method(h: HeapState, m: Ref, o: Ref, name: string): string {

@@ -53,7 +53,10 @@ export interface TypeSlots {
   readonly isGC: boolean;
   readonly basicsize: number;
   readonly itemsize: number;
-  /** -1 managed dict (attributes inline), 0 none, > 0 offset of a __dict__ slot */
+  /**
+   * -1 managed dict (attributes inline), 0 none, > 0 offset of a __dict__ slot, < -1 a
+   * __dict__ slot counted from the end of a variable-size object (dict_slot in typeobject.ts)
+   */
   readonly dictoffset: number;
   /** offset of the weakref list, 0 = not weakly referenceable */
   readonly weaklistoffset: number;
