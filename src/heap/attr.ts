@@ -11,15 +11,11 @@
 // Names are JS strings at this level; class dicts and instance attributes are keyed
 // by interned str objects.
 
-import {
-  HT_CACHED_KEYS,
-  OB_TYPE,
-  TP_DICT,
-  TP_KIND,
-} from "./layout.js";
+import * as L from "./layout.js";
 import { PyError } from "./errors.js";
 import type { HeapState, Ref } from "./state.js";
-import { K_DESCR, K_FUNCTION, K_TYPE, type TypeSlots } from "./typeslots.js";
+import * as K from "./typeslots.js";
+import type { TypeSlots } from "./typeslots.js";
 import { dict_slot, slots_of, slots_of_type } from "./typeobject.js";
 import { intern_js, name_key } from "./str.js";
 import { Py_DECREF, Py_XDECREF } from "./refcount.js";
@@ -33,9 +29,17 @@ import {
   instance_get_dict,
   instance_getattr_dict,
   instance_setattr_dict,
+  instance_values_store,
+  shared_keys_index,
 } from "./dict.js";
 import { call_object } from "./call.js";
 import { type_attribute, type_set_special } from "./classobject.js";
+
+// The imported constants as module-local bindings: V8 folds a module's own `const`
+// into optimized code but loads an imported binding from its module cell at every
+// use (4 field accesses: 2.8 ns local vs 4.4 ns imported, node 20).
+const { HT_CACHED_KEYS, MANAGED_VALUES, OB_TYPE, TP_DICT, TP_ID, TP_KIND } = L;
+const { K_DESCR, K_FUNCTION, K_TYPE } = K;
 
 /**
  * _PyType_Lookup: the object named `name` in the class dicts along t's MRO
@@ -131,8 +135,42 @@ function instance_attr(h: HeapState, obj: Ref, t: TypeSlots, name: string): Ref 
   return 0;
 }
 
+/**
+ * Note that `name` is an instance attribute of `t` stored inline at the index its key
+ * has in t's shared keys (see TypeSlots.attrIndex): called after a generic get or set
+ * found no data descriptor and used the instance's managed dict.
+ */
+function attr_index_note(h: HeapState, t: TypeSlots, name: string, key: Ref): void {
+  if (t.proto.tp_getattro !== undefined || t.proto.tp_setattro !== undefined || name === "__class__") return;
+  const keys = h.i32[(t.ref + HT_CACHED_KEYS) >> 2];
+  if (keys === 0 || h.i32[(key + OB_TYPE) >> 2] !== h.strType) return;
+  const ix = shared_keys_index(h, keys, key);
+  if (ix >= 0) t.attrIndex.set(name, ix);
+}
+
 /** PyObject_GetAttr: new reference; AttributeError when missing. */
 export function getattr(h: HeapState, obj: Ref, name: string): Ref {
+  const i32 = h.i32;
+  const tp = i32[(obj + OB_TYPE) >> 2];
+  const ts = h.types[i32[(tp + TP_ID) >> 2]];
+  if (ts.dictoffset === -1) {
+    // LOAD_ATTR_INSTANCE_VALUE: a name with no data descriptor, set in the inline values
+    const ix = ts.attrIndex.get(name);
+    if (ix !== undefined) {
+      const values = i32[(obj + MANAGED_VALUES) >> 2];
+      if (values !== 0) {
+        const v = i32[(values >> 2) + ix];
+        if (v !== 0) {
+          i32[v >> 2]++;
+          return v;
+        }
+      }
+    }
+  }
+  return getattr_generic(h, obj, name);
+}
+
+function getattr_generic(h: HeapState, obj: Ref, name: string): Ref {
   const tp = h.i32[(obj + OB_TYPE) >> 2];
   if (h.i32[(tp + TP_KIND) >> 2] !== K_TYPE) {
     // a type's own tp_getattro raises its own AttributeError (a proxy's names the referent)
@@ -198,6 +236,7 @@ export function generic_getattr(h: HeapState, obj: Ref, name: string): Ref {
   const v = instance_attr(h, obj, t, name);
   if (v !== 0) {
     h.i32[v >> 2]++;
+    if (t.dictoffset === -1 && h.i32[(obj + MANAGED_VALUES) >> 2] !== 0) attr_index_note(h, t, name, name_key(h, name));
     return v;
   }
   if (descr !== 0) {
@@ -215,6 +254,19 @@ export function generic_getattr(h: HeapState, obj: Ref, name: string): Ref {
 export function setattr(h: HeapState, obj: Ref, name: string, value: Ref): void {
   const i32 = h.i32;
   const type = i32[(obj + OB_TYPE) >> 2];
+  const ts = h.types[i32[(type + TP_ID) >> 2]];
+  if (ts.dictoffset === -1 && value !== 0) {
+    // STORE_ATTR_INSTANCE_VALUE: a name with no data descriptor whose key is in the
+    // class's shared keys, on an instance that still has inline values
+    const ix = ts.attrIndex.get(name);
+    if (ix !== undefined) {
+      const values = i32[(obj + MANAGED_VALUES) >> 2];
+      if (values !== 0) {
+        instance_values_store(h, values, ix, value);
+        return;
+      }
+    }
+  }
   if (i32[(type + TP_KIND) >> 2] === K_TYPE) {
     type_setattr(h, slots_of_type(h, obj), name, value);
     return;
@@ -266,8 +318,10 @@ export function generic_setattr(h: HeapState, obj: Ref, name: string, value: Ref
     // makes one, which the instance then owns
     let key = name_key(h, name);
     let ok: boolean;
-    if (key !== 0) ok = instance_setattr_dict(h, obj, h.i32[(t.ref + HT_CACHED_KEYS) >> 2], key, value);
-    else {
+    if (key !== 0) {
+      ok = instance_setattr_dict(h, obj, h.i32[(t.ref + HT_CACHED_KEYS) >> 2], key, value);
+      if (ok && value !== 0 && h.i32[(obj + MANAGED_VALUES) >> 2] !== 0) attr_index_note(h, t, name, key);
+    } else {
       if (value === 0) throw no_attribute(t, name);
       key = intern_js(h, name);
       try {
@@ -331,7 +385,11 @@ export function type_setattr(h: HeapState, t: TypeSlots, name: string, value: Re
 /** Clear the _PyType_Lookup caches of t and every class derived from it. */
 export function invalidate_lookup(t: TypeSlots): void {
   t.lookupCache.clear();
-  for (const s of t.subclasses) s.lookupCache.clear();
+  t.attrIndex.clear();
+  for (const s of t.subclasses) {
+    s.lookupCache.clear();
+    s.attrIndex.clear();
+  }
 }
 
 /** hasattr(o, name) */

@@ -48,7 +48,7 @@
 import * as L from "./layout.js";
 import { PyError, typeError } from "./errors.js";
 import { gc_alloc, gc_is_tracked, gc_track, gc_untrack, may_be_tracked, mem_free, mem_malloc, object_free } from "./object.js";
-import { Py_DECREF, Py_INCREF, Py_XDECREF, trash_begin, trash_end } from "./refcount.js";
+import { Py_DECREF, Py_INCREF, Py_XDECREF, _Py_Dealloc, trash_begin, trash_end } from "./refcount.js";
 import { cache_type_refs, type HeapState, type Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import * as K from "./typeslots.js";
@@ -1997,6 +1997,29 @@ export function init_inline_values(h: HeapState, obj: Ref, cachedKeys: number): 
   v32[(obj + MANAGED_VALUES) >> 2] = values;
 }
 
+/**
+ * The index of `name` (an exact str) in the shared keys `keys`, or DKIX_EMPTY: a
+ * lookup only (the attribute index cache of attr.ts is filled from it).
+ */
+export function shared_keys_index(h: HeapState, keys: number, name: Ref): number {
+  let hash = unicode_get_hash(h, name);
+  if (hash === -1) hash = unicode_hash(h, name);
+  return unicodekeys_lookup_unicode(h, keys, name, hash);
+}
+
+/**
+ * Store `value` (borrowed, not 0) at index `ix` of an instance's inline values (the
+ * value half of _PyObject_StoreInstanceAttribute once the key's index is known).
+ */
+export function instance_values_store(h: HeapState, values: number, ix: number, value: Ref): void {
+  const i32 = h.i32;
+  const old_value = i32[(values >> 2) + ix];
+  i32[value >> 2]++;
+  i32[(values >> 2) + ix] = value;
+  if (old_value === 0) values_add_to_order(h, values, ix);
+  else Py_DECREF(h, old_value);
+}
+
 /** insert_into_dictkeys: add `name` to shared keys if there is room; its index or DKIX_EMPTY */
 function insert_into_dictkeys(h: HeapState, keys: number, name: Ref): number {
   let hash = unicode_get_hash(h, name);
@@ -2204,11 +2227,24 @@ export function instance_attrs_free(h: HeapState, obj: Ref): void {
     Py_DECREF(h, dict);
     return;
   }
-  const values = h.i32[(obj + MANAGED_VALUES) >> 2];
+  let i32 = h.i32;
+  const values = i32[(obj + MANAGED_VALUES) >> 2];
   if (values === 0) return;
   const keys = cached_keys_of(h, obj);
-  for (let i = 0; i < h.i32[(keys + DK_NENTRIES) >> 2]; i++) Py_XDECREF(h, h.i32[(values >> 2) + i]);
-  h.i32[(obj + MANAGED_VALUES) >> 2] = 0;
+  // Py_XDECREF each value, the views re-read only after a deallocation (dk_nentries
+  // is read at each step, as the C loop does)
+  for (let i = 0; i < i32[(keys + DK_NENTRIES) >> 2]; i++) {
+    const v = i32[(values >> 2) + i];
+    if (v !== 0) {
+      const rc = i32[v >> 2] - 1;
+      i32[v >> 2] = rc;
+      if (rc === 0) {
+        _Py_Dealloc(h, v);
+        i32 = h.i32;
+      }
+    }
+  }
+  i32[(obj + MANAGED_VALUES) >> 2] = 0;
   free_values(h, values);
 }
 

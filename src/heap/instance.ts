@@ -13,17 +13,10 @@
 // last, after the base deallocator); the FINALIZED bit in the GC head is set after
 // __del__ ran and never cleared.
 
-import {
-  MANAGED_DICT,
-  OB_REFCNT,
-  OB_TYPE,
-  PREV_MASK_FINALIZED,
-  GC_HEAD_OFFSET,
-  GC_PREV,
-} from "./layout.js";
+import * as L from "./layout.js";
 import { toPyError } from "./errors.js";
-import { gc_alloc, gc_set_finalized, gc_track, gc_untrack, object_free } from "./object.js";
-import { Py_CLEAR, Py_DECREF, trash_begin, trash_end } from "./refcount.js";
+import { gc_alloc, gc_list_remove, gc_set_finalized, gc_track, gc_untrack, object_free } from "./object.js";
+import { Py_CLEAR, Py_DECREF, PyTrash_UNWIND_LEVEL, trash_begin, trash_destroy_chain, trash_end, _Py_Dealloc } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import type { TypeSlots, Visit } from "./typeslots.js";
 import { dict_slot, slots_of } from "./typeobject.js";
@@ -34,7 +27,11 @@ import {
   instance_attrs_traverse,
 } from "./dict.js";
 import { call_object } from "./call.js";
-import { HT_CACHED_KEYS } from "./layout.js";
+
+// The imported constants as module-local bindings: V8 folds a module's own `const`
+// into optimized code but loads an imported binding from its module cell at every
+// use (4 field accesses: 2.8 ns local vs 4.4 ns imported, node 20).
+const { MANAGED_DICT, OB_REFCNT, OB_TYPE, PREV_MASK_FINALIZED, GC_HEAD_OFFSET, GC_NEXT, GC_PREV, HT_CACHED_KEYS, TP_ID, TP_XFLAGS, XF_FINALIZE } = L;
 
 /** The nearest base that is not a class made by defineClass (its tp_dealloc is not subtype_dealloc). */
 export function solid_base(t: TypeSlots): TypeSlots {
@@ -154,34 +151,74 @@ export function subtype_dealloc(h: HeapState, op: Ref): void {
     return;
   }
 
-  gc_untrack(h, op);
-  if (trash_begin(h, op)) return;
-  const hasFinalizer = t.special.has("__del__") || t.legacyDel !== null;
-  if (t.special.has("__del__")) {
+  // PyObject_GC_UnTrack
+  let i32 = h.i32;
+  if (i32[(op + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, op + GC_HEAD_OFFSET);
+  // Py_TRASHCAN_BEGIN
+  if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {
+    h.trash_delete_later.push(op);
+    return;
+  }
+  ++h.trash_delete_nesting;
+  // tp_finalize is set iff XF_FINALIZE is (set_xflags); the map is asked only then
+  // (type_clear empties the map and leaves the flag)
+  const hasDel = (i32[(t.ref + TP_XFLAGS) >> 2] & XF_FINALIZE) !== 0 && t.special.has("__del__");
+  if (
+    (hasDel || t.legacyDel !== null || (t.weaklistoffset !== 0 && i32[(op + t.weaklistoffset) >> 2] !== 0)) &&
+    subtype_finalize(h, op, t, base, hasDel)
+  ) {
+    trash_end(h);
+    return; // resurrected
+  }
+  for (let b = t; b.heaptype; b = b.base!) if (b.members.length !== 0) clear_slots(h, b, op);
+  drop_dict(h, op, t, base);
+  // the type again: a finalizer may have changed it
+  i32 = h.i32;
+  t = h.types[i32[(i32[(op + OB_TYPE) >> 2] + TP_ID) >> 2]];
+  const tref = t.ref;
+  const needsDecref = t.heaptype;
+  if (base === h.T.object) {
+    // object_dealloc, without the base being tracked again (object is not a GC type)
+    object_free(h, op, t);
+  } else {
+    if (base.isGC) gc_track(h, op);
+    base.tp_dealloc(h, op);
+  }
+  if (needsDecref) {
+    const j32 = h.i32;
+    const rc = j32[tref >> 2] - 1;
+    j32[tref >> 2] = rc;
+    if (rc === 0) _Py_Dealloc(h, tref);
+  }
+  // Py_TRASHCAN_END
+  if (--h.trash_delete_nesting <= 0 && h.trash_delete_later.length !== 0) trash_destroy_chain(h);
+}
+
+/**
+ * The finalizer and weakref part of subtype_dealloc for a GC class (untracked, inside
+ * the trashcan): __del__ (PEP 442), then the weakrefs (with callbacks), the legacy
+ * tp_del, and weakrefs a finalizer made (without callbacks). True if the object was
+ * resurrected (the caller stops).
+ */
+function subtype_finalize(h: HeapState, op: Ref, t: TypeSlots, base: TypeSlots, hasDel: boolean): boolean {
+  const hasFinalizer = hasDel || t.legacyDel !== null;
+  if (hasDel) {
     gc_track(h, op);
-    if (call_finalizer_from_dealloc(h, op, t)) return trash_end(h);
+    if (call_finalizer_from_dealloc(h, op, t)) return true;
     gc_untrack(h, op);
   }
   const ownWeaklist = t.weaklistoffset !== 0 && base.weaklistoffset === 0;
   if (ownWeaklist && h.i32[(op + t.weaklistoffset) >> 2] !== 0) h.weakrefHooks?.clearWeakRefs(op);
   if (t.legacyDel !== null) {
     gc_track(h, op);
-    if (call_legacy_del(h, op, t)) return trash_end(h);
+    if (call_legacy_del(h, op, t)) return true;
     gc_untrack(h, op);
   }
   if (hasFinalizer && ownWeaklist && h.i32[(op + t.weaklistoffset) >> 2] !== 0) {
     // weakrefs created by a finalizer are cleared without callbacks
     h.weakrefHooks?.clearWeakRefsNoCallbacks(op);
   }
-  for (let b = t; b.heaptype; b = b.base!) clear_slots(h, b, op);
-  drop_dict(h, op, t, base);
-  t = slots_of(h, op);
-  if (base.isGC) gc_track(h, op);
-  const tref = t.ref;
-  const needsDecref = t.heaptype;
-  base.tp_dealloc(h, op);
-  if (needsDecref) Py_DECREF(h, tref);
-  trash_end(h);
+  return false;
 }
 
 /** object_dealloc: the base deallocator of classes based on `object`. */

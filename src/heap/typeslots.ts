@@ -78,6 +78,14 @@ export interface TypeSlots {
   readonly special: Map<string, Ref>;
   /** attribute lookups along the MRO (_PyType_Lookup), cleared when a class in the MRO changes */
   readonly lookupCache: Map<string, Ref>;
+  /**
+   * Instance attributes kept inline (managed dict): name -> index of its key in this
+   * class's shared keys (HT_CACHED_KEYS), for names with no data descriptor along the
+   * MRO; cleared with lookupCache. Filled only for classes without tp_getattro /
+   * tp_setattro, so that PyObject_GetAttr / SetAttr may use it first, as 3.11's
+   * LOAD_ATTR_INSTANCE_VALUE / STORE_ATTR_INSTANCE_VALUE specialisations do.
+   */
+  readonly attrIndex: Map<string, number>;
   /** classes whose MRO contains this type (for cache invalidation) */
   readonly subclasses: TypeSlots[];
   /** tp_dealloc: release what the object owns and free it (refcount already 0) */
