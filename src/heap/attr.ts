@@ -156,7 +156,7 @@ export function getattr(h: HeapState, obj: Ref, name: string): Ref {
   if (ts.dictoffset === -1) {
     // LOAD_ATTR_INSTANCE_VALUE: a name with no data descriptor, set in the inline values
     const ix = ts.attrIndex.get(name);
-    if (ix !== undefined) {
+    if (ix >= 0) {
       const values = i32[(obj + MANAGED_VALUES) >> 2];
       if (values !== 0) {
         const v = i32[(values >> 2) + ix];
@@ -259,7 +259,7 @@ export function setattr(h: HeapState, obj: Ref, name: string, value: Ref): void 
     // STORE_ATTR_INSTANCE_VALUE: a name with no data descriptor whose key is in the
     // class's shared keys, on an instance that still has inline values
     const ix = ts.attrIndex.get(name);
-    if (ix !== undefined) {
+    if (ix >= 0) {
       const values = i32[(obj + MANAGED_VALUES) >> 2];
       if (values !== 0) {
         instance_values_store(h, values, ix, value);

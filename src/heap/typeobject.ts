@@ -17,7 +17,7 @@ import * as L from "./layout.js";
 import { memoryError } from "./errors.js";
 import { gc_alloc } from "./object.js";
 import type { HeapState, Ref } from "./state.js";
-import type { Kind, ProtocolSlots, TypeSlots, Visit } from "./typeslots.js";
+import { AttrIndex, type Kind, type ProtocolSlots, type TypeSlots, type Visit } from "./typeslots.js";
 
 // The imported constants as module-local bindings: V8 folds a module's own `const`
 // into optimized code but loads an imported binding from its module cell at every
@@ -86,7 +86,7 @@ export function new_type(h: HeapState, metatype: TypeSlots | null, spec: TypeSpe
     legacyDel: null,
     special: new Map(),
     lookupCache: new Map(),
-    attrIndex: new Map(),
+    attrIndex: new AttrIndex(),
     subclasses: [],
     tp_dealloc: spec.tp_dealloc,
     tp_traverse: spec.tp_traverse ?? null,

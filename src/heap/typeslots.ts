@@ -85,7 +85,7 @@ export interface TypeSlots {
    * tp_setattro, so that PyObject_GetAttr / SetAttr may use it first, as 3.11's
    * LOAD_ATTR_INSTANCE_VALUE / STORE_ATTR_INSTANCE_VALUE specialisations do.
    */
-  readonly attrIndex: Map<string, number>;
+  readonly attrIndex: AttrIndex;
   /** classes whose MRO contains this type (for cache invalidation) */
   readonly subclasses: TypeSlots[];
   /** tp_dealloc: release what the object owns and free it (refcount already 0) */
@@ -100,6 +100,36 @@ export interface TypeSlots {
    * supported (or, for hash/compare/repr, object's default applies).
    */
   proto: ProtocolSlots;
+}
+
+/**
+ * TypeSlots.attrIndex: instance attribute name -> index of its key in the class's
+ * shared keys. Two parallel arrays scanned in order: a class has at most
+ * SHARED_KEYS_MAX_SIZE (30) such names, and comparing a few strings (by identity
+ * first: attribute names are mostly literals) costs less than a Map lookup.
+ */
+export class AttrIndex {
+  readonly names: string[] = [];
+  readonly ixs: number[] = [];
+
+  /** the index for `name`, or -1 */
+  get(name: string): number {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return this.ixs[i];
+    return -1;
+  }
+
+  set(name: string, ix: number): void {
+    if (this.get(name) < 0) {
+      this.names.push(name);
+      this.ixs.push(ix);
+    }
+  }
+
+  clear(): void {
+    this.names.length = 0;
+    this.ixs.length = 0;
+  }
 }
 
 /** Rich comparison operators, CPython's Py_LT..Py_GE values. */
