@@ -106,17 +106,24 @@ export class Heap {
   readonly weakref: WeakrefApi;
   readonly types: HeapTypes;
   #closed = false;
-  /** bytes of linear memory when last looked at (0 once closed): the bound of a valid handle */
+  /**
+   * The bound under which check() takes its cheap path: the bytes of linear memory
+   * (kept current by an onGrow listener), or 0 once closed and always in debug mode,
+   * so that every check then goes to the exact one.
+   */
   #limit = 0;
+  /** the `type` type object: the type of every type object */
+  readonly #typeType: Ref;
 
   constructor(h: HeapState, gc: GcModule, weakref: WeakrefModule) {
     this.h = h;
     this.mem = h.alloc;
     this.gc = gc;
     this.weakref = new WeakrefApi(weakref, { check: (o) => this.check(o), own: (r) => this.#own(r) });
-    this.#limit = h.u8.length;
+    this.#typeType = h.T.type.ref;
+    this.#limit = h.live === null ? h.u8.length : 0;
     h.alloc.onGrow((buf) => {
-      if (!this.#closed) this.#limit = buf.byteLength;
+      if (!this.#closed && h.live === null) this.#limit = buf.byteLength;
     });
     this.sys = new SysModule(h, (o) => this.check(o), (r) => this.#own(r));
     const T = h.T;
@@ -153,19 +160,23 @@ export class Heap {
 
   /**
    * Throw unless `o` is a live object of this heap. Normal mode checks what costs
-   * a few nanoseconds: an 8-aligned address inside the memory, a positive
-   * refcount and a non-zero type (deallocation zeroes ob_type, so a freed object
-   * is caught until its block is reused). Debug mode checks the registry of live
-   * objects exactly. A closed heap fails every check.
+   * three loads: an 8-aligned address inside the memory, a positive refcount, and a
+   * type word that is an 8-aligned address inside the memory whose own type is
+   * `type` (deallocation zeroes ob_type, so a freed object is caught until its block
+   * is reused; a header forged inside some payload is caught unless it names a
+   * type). Debug mode checks the registry of live objects exactly. A closed heap
+   * fails every check.
    */
   check(o: Ref): void {
-    const h = this.h;
-    const i32 = h.i32;
-    if ((o & 7) !== 0 || o <= 0 || o >= this.#limit || i32[o >> 2] <= 0 || i32[(o + 4) >> 2] === 0 || h.live !== null) {
-      this.#checkSlow(o);
+    const i32 = this.h.i32;
+    if (o > 0 && o < this.#limit && (o & 7) === 0 && i32[o >> 2] > 0) {
+      const t = i32[(o + OB_TYPE) >> 2];
+      if (t > 0 && (t & 7) === 0 && i32[(t + OB_TYPE) >> 2] === this.#typeType) return;
     }
+    this.#checkSlow(o);
   }
 
+  /** The exact check, and the error that names what is wrong. */
   #checkSlow(o: Ref): void {
     const h = this.h;
     if (this.#closed) throw new PyError("RuntimeError", "the heap is closed");
@@ -181,12 +192,11 @@ export class Heap {
     if (i32[(o + OB_REFCNT) >> 2] <= 0 || type === 0) {
       throw new PyError("ValueError", `${o} is not a live object of this heap (freed or never allocated)`);
     }
-    if (o >= this.#limit) {
-      // the memory grew since the limit was cached
-      this.#limit = h.u8.length;
-      if (o < this.#limit) return;
+    if (type < 0 || type >= h.u8.length || (type & 7) !== 0 || i32[(type + OB_TYPE) >> 2] !== this.#typeType) {
+      throw new PyError("ValueError", `${o} is not a live object of this heap`);
     }
-    throw new PyError("ValueError", `${o} is not a live object of this heap`);
+    // valid: the memory grew since the limit was last set
+    this.#limit = h.u8.length;
   }
 
   /** Record a new reference for the innermost heap.scope(). */
