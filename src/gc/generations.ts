@@ -21,6 +21,7 @@ import { float_clear_freelist } from "../heap/float.js";
 import { list_clear_freelist } from "../heap/list.js";
 import { dict_clear_freelists } from "../heap/dict.js";
 import type { HeapState } from "../heap/state.js";
+import { with_barrier_scope } from "../heap/barrier.js";
 import { tuple_clear_freelists } from "../heap/tuple.js";
 import {
   DEBUG_COLLECTABLE,
@@ -197,7 +198,8 @@ function invoke_gc_callback(h: HeapState, phase: "start" | "stop", generation: n
         const what = cb === null ? "NoneType" : typeof cb === "number" ? (Number.isInteger(cb) ? "int" : "float") : typeof cb === "string" ? "str" : "object";
         throw new PyError("TypeError", `'${what}' object is not callable`);
       }
-      cb(phase, info);
+      // JS code the collector calls on its own: behind a barrier scope (barrier.ts)
+      with_barrier_scope(h, () => cb(phase, info));
     } catch (e) {
       h.unraisablehook(toPyError(e), null);
     }

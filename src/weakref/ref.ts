@@ -452,8 +452,17 @@ export function handle_callback(h: HeapState, ref: Ref, callback: Ref): void {
   i32[ref >> 2]++;
   try {
     if (i32[(i32[(callback + OB_TYPE) >> 2] + TP_KIND) >> 2] === K_FUNCTION) {
-      // a function object: its JS function with the one argument (call_object's path without the array)
-      const r = function_js(h, callback)(ref);
+      // a function object: its JS function with the one argument (call_object's path
+      // without the array), behind a barrier scope as call_js runs it (barrier.ts)
+      const scopes = h.scopes;
+      const depth = scopes.length;
+      if (depth !== 0) scopes.push([]);
+      let r: unknown;
+      try {
+        r = function_js(h, callback)(ref);
+      } finally {
+        if (depth !== 0) scopes.length = depth;
+      }
       if (r !== undefined && r !== null) Py_DECREF(h, js_result(h, r));
     } else {
       Py_DECREF(h, call_object(h, callback, [ref], null));

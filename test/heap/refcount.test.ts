@@ -398,6 +398,32 @@ print(json.dumps([int(i) is i, bytes(b) is b, frozenset(x) is x, type(frozenset(
       heap.mem.check();
     }));
 
+  it("weakref callbacks and gc callbacks run behind a barrier scope too", () =>
+    withHeap(backend, (heap, leak) => {
+      // both were called directly: a callback that makes and releases a reference while a
+      // heap.scope is open got it released a second time by the scope (write after free)
+      const C = heap.defineClass("C");
+      const made: string[] = [];
+      const make = (what: string) => () => {
+        const x = heap.str(`made in the ${what}`);
+        made.push(heap.toJS(x) as string);
+        heap.decref(x);
+      };
+      leak.rebase();
+      const cb = heap.function(make("weakref callback"), "cb");
+      const o = heap.new(C);
+      const r = heap.weakref.ref(o, cb);
+      heap.scope(() => heap.decref(o));
+      heap.mem.check();
+      heap.decref(r);
+      heap.gc.callbacks.push(make("gc callback"));
+      heap.scope(() => heap.gc.collect());
+      heap.gc.callbacks.pop();
+      heap.mem.check();
+      expect(made).toEqual(["made in the weakref callback", "made in the gc callback", "made in the gc callback"]);
+      heap.decref(cb);
+    }));
+
   it("heap.scope records the reference heap.sys.intern returns", () =>
     withHeap(backend, (heap) => {
       // SysModule's methods go through Heap's #own: a scope releases their results
