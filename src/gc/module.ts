@@ -10,7 +10,8 @@
 // Names are Python's own (snake_case). Arguments are JS values standing for the
 // Python arguments: generations, thresholds and flags are JS numbers (or bigints
 // / booleans), objects are Refs (borrowed). Refs returned are new references,
-// except `garbage`, a borrowed Ref that stays valid for the heap's life.
+// except `garbage`, a borrowed Ref that stays valid for the heap's life; like the
+// facade's, they are recorded by an open heap.scope().
 // Argument errors raise PyError with CPython's exception types and texts.
 
 import { PyError } from "../heap/errors.js";
@@ -21,6 +22,7 @@ import { list_append, list_new_empty } from "../heap/list.js";
 import { object_is_gc } from "../heap/object.js";
 import { Py_DECREF } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
+import { scope_own } from "../heap/barrier.js";
 import type { Visit } from "../heap/typeslots.js";
 import { slots_of } from "../heap/typeobject.js";
 import { gc_collect, install_gc } from "./generations.js";
@@ -153,7 +155,10 @@ const collect_visit: Visit<Ref[]> = (_h, child, out) => {
   out.push(child);
 };
 
-/** Build a new list holding `items` (borrowed). */
+/**
+ * Fill the new list `result` with `items` (borrowed) and hand it to the user: recorded
+ * in the innermost heap.scope(), as every Ref the facade returns is.
+ */
 function list_of(h: HeapState, result: Ref, items: Ref[]): Ref {
   try {
     for (let i = 0; i < items.length; i++) list_append(h, result, items[i]);
@@ -161,7 +166,7 @@ function list_of(h: HeapState, result: Ref, items: Ref[]): Ref {
     Py_DECREF(h, result);
     throw e;
   }
-  return result;
+  return scope_own(h, result);
 }
 
 /**

@@ -6,7 +6,9 @@
 // a weakref callback — owns the references it makes: were they recorded in a scope
 // that happens to be open around the call, the scope would release them a second time.
 // Such code runs behind a barrier: an empty scope pushed before the call and dropped
-// (not released) after it. No CPython counterpart (CPython has no heap.scope).
+// (not released) after it. Conversely, a module object that hands a new reference to
+// the user (heap.gc's get_objects, ...) records it in the innermost open scope, as the
+// facade's methods do (scope_own). No CPython counterpart (CPython has no heap.scope).
 
 import type { HeapState } from "./state.js";
 
@@ -21,4 +23,14 @@ export function with_barrier_scope<T>(h: HeapState, fn: () => T): T {
   } finally {
     scopes.length = depth;
   }
+}
+
+/**
+ * Record a new reference returned to the user in the innermost open heap.scope(), which
+ * releases it when it ends (the facade's #own, for module objects outside the facade).
+ */
+export function scope_own(h: HeapState, r: number): number {
+  const scopes = h.scopes;
+  if (scopes.length !== 0) scopes[scopes.length - 1].push(r);
+  return r;
 }

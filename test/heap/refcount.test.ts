@@ -424,6 +424,22 @@ print(json.dumps([int(i) is i, bytes(b) is b, frozenset(x) is x, type(frozenset(
       heap.decref(cb);
     }));
 
+  it("heap.scope records the lists heap.gc.get_objects, get_referents and get_referrers return", () =>
+    withHeap(backend, (heap, leak) => {
+      const l = heap.list([heap.None]);
+      const d = heap.scope(() => heap.dict([[heap.str("k"), l]]));
+      leak.rebase();
+      heap.scope(() => {
+        expect(heap.toJS(heap.gc.get_referents(l))).toEqual([null]);
+        expect(heap.len(heap.gc.get_referrers(l))).toBe(1);
+        expect(heap.len(heap.gc.get_objects(0))).toBeGreaterThan(0);
+      });
+      leak.check(); // the three lists were released by the scope
+      heap.decref(d);
+      heap.decref(l);
+      leak.rebase();
+    }));
+
   it("heap.scope records the reference heap.sys.intern returns", () =>
     withHeap(backend, (heap) => {
       // SysModule's methods go through Heap's #own: a scope releases their results
