@@ -1356,9 +1356,16 @@ export function dict_items(h: HeapState, d: Ref): Ref {
   for (;;) {
     n = h.i32[(d + DICT_USED) >> 2];
     v = list_new_empty(h, n);
-    for (let i = 0; i < n; i++) {
-      const item = tuple_pack2(h, h.None, h.None);
-      h.i32[list_item_slot(h, v, i)] = item;
+    try {
+      for (let i = 0; i < n; i++) {
+        const item = tuple_pack2(h, h.None, h.None);
+        h.i32[list_item_slot(h, v, i)] = item;
+      }
+    } catch (e) {
+      // MemoryError part-way: the list owns the tuples made so far (the other slots
+      // are still NULL), so releasing it releases them
+      Py_DECREF(h, v);
+      throw e;
     }
     if (n === h.i32[(d + DICT_USED) >> 2]) break;
     Py_DECREF(h, v);

@@ -112,11 +112,7 @@ const OPS: Record<string, (f: Fixture) => Ref[]> = {
 const ADDS_BEFORE_FAILING = new Set(["set add past capacity"]);
 
 /** Reported bugs (the sweep skips them; an it.fails below shows each). */
-const KNOWN_LEAKS = new Set([
-  // BUG dict.ts dict_items: a MemoryError from tuple_pack2 part-way through the
-  // preallocation loop leaks the list and the tuples made so far
-  "items(dict)",
-]);
+const KNOWN_LEAKS = new Set<string>([]);
 
 function fixture(heap: Heap): Fixture {
   const C = heap.defineClass("C", {
@@ -266,7 +262,7 @@ describe.each(BACKENDS)("MemoryError (%s)", (backend) => {
       release(fx);
     }, { debug }));
 
-  it.fails("BUG dict.ts dict_items: a MemoryError part-way leaks the list and the tuples made so far", () =>
+  it("dict_items: a MemoryError part-way releases the list and the tuples made so far", () =>
     withHeap(backend, (heap) => {
       const fx = fixture(heap);
       for (let k = 2; k < 5; k++) {
