@@ -42,18 +42,14 @@ import {
 import { gc_state_init, type GcCallbackInfo } from "./state.js";
 
 /**
- * clear_freelists (full collections): tuple, float, list, dict. Each freed tuple
- * and list is a PyObject_GC_Del, so count0 goes down with them (floored at 0);
- * dict_clear_freelists counts its own.
+ * clear_freelists (full collections): tuple, float, list, dict, in CPython's order.
+ * Each freed tuple, list and dict is a PyObject_GC_Del, so count0 goes down with
+ * them (floored at 0: the clear functions count their own).
  */
 export function clear_freelists(h: HeapState): void {
-  let gcFreed = h.listFree.length;
-  for (const free of h.tupleFree) gcFreed += free.length;
   tuple_clear_freelists(h);
   float_clear_freelist(h);
   list_clear_freelist(h);
-  const counts = h.gc.counts;
-  counts[0] = counts[0] > gcFreed ? counts[0] - gcFreed : 0;
   dict_clear_freelists(h);
 }
 

@@ -8,6 +8,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Heap, Ref } from "../../src/index";
 import { BACKENDS, clearFreeLists, pyodide, pyodideRun, python3, withHeap } from "../helpers";
+import { list_clear_freelist } from "../../src/heap/list";
+import { tuple_clear_freelists } from "../../src/heap/tuple";
 
 beforeAll(async () => {
   await pyodide();
@@ -141,6 +143,35 @@ describe.each(BACKENDS)("free lists (%s)", (backend) => {
       const again = make(heap, 80, () => heap.list());
       expect(gc.get_count()[0]).toBe(c1); // nor are reused ones allocations
       again.forEach((l) => heap.decref(l));
+      gc.enable();
+    }));
+
+  it("counts each list and tuple released from its free list as a GC deallocation (PyObject_GC_Del), floored at 0", () =>
+    withHeap(backend, (heap) => {
+      const gc = (heap as unknown as { gc?: { get_count(): number[]; collect(g?: number): number; disable(): void; enable(): void } }).gc;
+      if (gc === undefined) return;
+      gc.disable();
+      gc.collect(); // free lists empty
+      const h = heap.h;
+      // park 5 lists and 7 one-tuples; a generation-0 collection sets count0 to 0 and
+      // leaves the free lists alone; then 20 GC allocations that stay alive
+      heap.scope(() => {
+        make(heap, 5, () => heap.list());
+        make(heap, 7, () => heap.tuple([heap.None]));
+      });
+      gc.collect(0);
+      const keep = make(heap, 20, () => heap.dict());
+      expect(gc.get_count()[0]).toBe(20);
+      list_clear_freelist(h);
+      expect(gc.get_count()[0]).toBe(15);
+      tuple_clear_freelists(h);
+      expect(gc.get_count()[0]).toBe(8);
+      // floored at 0
+      heap.scope(() => make(heap, 30, () => heap.list()));
+      gc.collect(0);
+      list_clear_freelist(h);
+      expect(gc.get_count()[0]).toBe(0);
+      keep.forEach((l) => heap.decref(l));
       gc.enable();
     }));
 
