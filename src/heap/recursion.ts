@@ -17,7 +17,7 @@
 // not optimized yet are large): 1000 levels of comparison can exhaust it, and a
 // RangeError thrown there would cut `finally` blocks short (a reference not released,
 // a Py_ReprEnter not left). So, as CPython's USE_STACKCHECK builds do with
-// PyOS_CheckStack, every STACK_PROBE_EVERY levels Enter also checks that the stack has
+// PyOS_CheckStack, every STACK_PROBE_EVERY (64) levels Enter also checks that the stack has
 // room for STACK_PROBE_FRAMES more small frames, and raises the same RecursionError
 // if not: the error is always raised with headroom left for the unwinding.
 //
@@ -46,7 +46,7 @@ export function recursion_init(h: HeapState): void {
 }
 
 /** Levels between two stack probes (a power of two). */
-const STACK_PROBE_EVERY = 16;
+const STACK_PROBE_EVERY = 64;
 /** Frames of stack_probe that must fit: the headroom kept for unwinding. */
 const STACK_PROBE_FRAMES = 2000;
 
