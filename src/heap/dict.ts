@@ -47,8 +47,8 @@
 
 import * as L from "./layout.js";
 import { PyError, typeError } from "./errors.js";
-import { gc_alloc, gc_is_tracked, gc_track, gc_untrack, may_be_tracked, mem_free, mem_malloc, object_free } from "./object.js";
-import { Py_DECREF, Py_INCREF, Py_XDECREF, _Py_Dealloc, trash_begin, trash_end } from "./refcount.js";
+import { gc_alloc, gc_is_tracked, gc_list_remove, gc_track, gc_untrack, may_be_tracked, mem_free, mem_malloc, object_free } from "./object.js";
+import { Py_DECREF, Py_INCREF, Py_XDECREF, PyTrash_UNWIND_LEVEL, _Py_Dealloc, trash_begin, trash_destroy_chain, trash_end } from "./refcount.js";
 import { cache_type_refs, type HeapState, type Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import * as K from "./typeslots.js";
@@ -206,18 +206,12 @@ export function _PyDict_KeysSize(h: HeapState, dk: number): number {
  * DKIX_EMPTY. Minimum-size unicode tables come from the keys free list.
  */
 export function new_keys_object(h: HeapState, log2_size: number, unicode: boolean): number {
+  const kfree = h.dictKeysFree;
+  if (log2_size === PyDict_LOG_MINSIZE && unicode && kfree.length !== 0) return new_keys_from_freelist(h);
   const usable = USABLE_FRACTION(1 << log2_size);
   const log2_bytes = log2_size < 8 ? log2_size : log2_size < 16 ? log2_size + 1 : log2_size + 2;
   const entry_size = unicode ? SIZEOF_DICT_UNICODE_ENTRY : SIZEOF_DICT_ENTRY;
-  let dk: number;
-  const kfree = h.dictKeysFree;
-  if (log2_size === PyDict_LOG_MINSIZE && unicode && kfree.length !== 0) {
-    dk = kfree.head;
-    kfree.head = h.i32[(dk + DK_REFCNT) >> 2];
-    kfree.length--;
-  } else {
-    dk = mem_malloc(h, SIZEOF_DICTKEYS_HEAD + 2 ** log2_bytes + entry_size * usable);
-  }
+  const dk = mem_malloc(h, SIZEOF_DICTKEYS_HEAD + 2 ** log2_bytes + entry_size * usable);
   const i32 = h.i32;
   const u8 = h.u8;
   i32[(dk + DK_REFCNT) >> 2] = 1;
@@ -239,16 +233,52 @@ export function new_keys_object(h: HeapState, log2_size: number, unicode: boolea
   return dk;
 }
 
+/** USABLE_FRACTION(PyDict_MINSIZE) and the words of a minimum-size unicode table's indices and entries */
+const MINSIZE_USABLE = USABLE_FRACTION(PyDict_MINSIZE); // 5
+const MINSIZE_INDEX_WORDS = PyDict_MINSIZE >> 2; // one-byte indices
+const MINSIZE_UENTRY_WORDS = (MINSIZE_USABLE * SIZEOF_DICT_UNICODE_ENTRY) >> 2;
+
+/** new_keys_object(PyDict_LOG_MINSIZE, unicode) when the keys free list has one: no size arithmetic. */
+function new_keys_from_freelist(h: HeapState): number {
+  const kfree = h.dictKeysFree;
+  const i32 = h.i32;
+  const u8 = h.u8;
+  const dk = kfree.head;
+  kfree.head = i32[(dk + DK_REFCNT) >> 2];
+  kfree.length--;
+  i32[(dk + DK_REFCNT) >> 2] = 1;
+  u8[dk + DK_LOG2_SIZE] = PyDict_LOG_MINSIZE;
+  u8[dk + DK_LOG2_INDEX_BYTES] = PyDict_LOG_MINSIZE;
+  u8[dk + DK_KIND] = DICT_KEYS_UNICODE;
+  u8[dk + DK_KIND + 1] = 0;
+  i32[(dk + DK_NENTRIES) >> 2] = 0;
+  i32[(dk + DK_USABLE) >> 2] = MINSIZE_USABLE;
+  i32[(dk + DK_VERSION) >> 2] = 0;
+  const indices = (dk + DK_INDICES) >> 2;
+  for (let i = 0; i < MINSIZE_INDEX_WORDS; i++) i32[indices + i] = -1;
+  const entries = indices + MINSIZE_INDEX_WORDS;
+  for (let i = 0; i < MINSIZE_UENTRY_WORDS; i++) i32[entries + i] = 0;
+  return dk;
+}
+
 /** free_keys_object: drop the entries' references (key, then value), then free or keep for reuse. */
 export function free_keys_object(h: HeapState, keys: number): void {
   const unicode = DK_IS_UNICODE(h, keys);
-  const n = h.i32[(keys + DK_NENTRIES) >> 2];
+  let i32 = h.i32;
+  const n = i32[(keys + DK_NENTRIES) >> 2];
   const entries = dk_entries(h, keys);
   if (unicode) {
-    for (let i = 0; i < n; i++) {
-      const ep = entries + i * SIZEOF_DICT_UNICODE_ENTRY;
-      Py_XDECREF(h, h.i32[(ep + UENTRY_KEY) >> 2]);
-      Py_XDECREF(h, h.i32[(ep + UENTRY_VALUE) >> 2]);
+    // Py_XDECREF(key), Py_XDECREF(value), the views re-read only after a deallocation
+    for (let w = entries >> 2, end = w + n * (SIZEOF_DICT_UNICODE_ENTRY >> 2); w < end; w++) {
+      const o = i32[w];
+      if (o !== 0) {
+        const rc = i32[o >> 2] - 1;
+        i32[o >> 2] = rc;
+        if (rc === 0) {
+          _Py_Dealloc(h, o);
+          i32 = h.i32;
+        }
+      }
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -1703,10 +1733,17 @@ export function dict_richcompare(h: HeapState, v: Ref, w: Ref, op: number): Ref 
  */
 export function dict_dealloc(h: HeapState, mp: Ref): void {
   // bpo-31095: UnTrack is needed before calling any callbacks
-  gc_untrack(h, mp);
-  const exact = h.i32[(mp + OB_TYPE) >> 2] === h.dictType;
-  if (exact && trash_begin(h, mp)) return;
   const i32 = h.i32;
+  if (i32[(mp + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0) gc_list_remove(h, mp + GC_HEAD_OFFSET);
+  const exact = i32[(mp + OB_TYPE) >> 2] === h.dictType;
+  if (exact) {
+    // Py_TRASHCAN_BEGIN
+    if (h.trash_delete_nesting >= PyTrash_UNWIND_LEVEL) {
+      h.trash_delete_later.push(mp);
+      return;
+    }
+    ++h.trash_delete_nesting;
+  }
   const values = i32[(mp + DICT_VALUES) >> 2];
   const keys = i32[(mp + DICT_KEYS) >> 2];
   if (values !== 0) {
@@ -1715,7 +1752,8 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
     free_values(h, values);
     dictkeys_decref(h, keys);
   } else if (keys !== 0) {
-    dictkeys_decref(h, keys);
+    // dictkeys_decref
+    if (--i32[(keys + DK_REFCNT) >> 2] === 0) free_keys_object(h, keys);
   }
   if (exact && h.dictFree.length < PyDict_MAXFREELIST) {
     // kept for reuse; ob_type 0 while it waits, as every freed object, so a stale
@@ -1730,7 +1768,8 @@ export function dict_dealloc(h: HeapState, mp: Ref): void {
   } else {
     object_free(h, mp, slots_of(h, mp));
   }
-  if (exact) trash_end(h);
+  // Py_TRASHCAN_END
+  if (exact && --h.trash_delete_nesting <= 0 && h.trash_delete_later.length !== 0) trash_destroy_chain(h);
 }
 
 /** _PyDict_ClearFreeList: free the kept dicts and keys objects (full collections do this) */
