@@ -382,14 +382,12 @@ export function type_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: A)
   if (v !== 0) visit(h, v, arg);
 }
 
-/** type_clear (classes): cached keys, the dict's contents, the mro. */
+/** type_clear (classes): the dict's contents and the mro. */
 export function type_clear(h: HeapState, op: Ref): void {
   const t = slots_of_type(h, op);
-  const keys = h.i32[(op + HT_CACHED_KEYS) >> 2];
-  if (keys !== 0) {
-    h.i32[(op + HT_CACHED_KEYS) >> 2] = 0;
-    dict_keys_decref(h, keys);
-  }
+  // HT_CACHED_KEYS stays until type_dealloc (as 3.12 does): instances of this
+  // class in the same trash are cleared after it, and clearing their inline
+  // values needs the shared keys
   t.special.clear();
   invalidate_lookup(t);
   const d = h.i32[(op + TP_DICT) >> 2];

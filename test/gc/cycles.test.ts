@@ -250,6 +250,31 @@ print(json.dumps(out))`);
     expect(got).toEqual(want);
   });
 
+  it("a class dying in the same collection as a cycle of its instances frees them all", async () => {
+    // the class comes first in the trash, so type_clear runs before the instances'
+    // tp_clear, which still needs the class's shared keys to clear their inline values
+    const want = run_python(`${PY_PRELUDE}
+class A: pass
+x = A(); y = A(); x.o = y; y.o = x
+del x, y, A
+out['collected'] = gc.collect()
+out['again'] = gc.collect()
+print(json.dumps(out))`);
+    const got = await withHeap(backend, (t) => {
+      const out: Record<string, unknown> = {};
+      const A = t.cls("A");
+      const x = t.new_(A);
+      const y = t.new_(A);
+      t.setattr(x, "o", y);
+      t.setattr(y, "o", x);
+      t.decref(x, y, A);
+      out.collected = t.gc.collect();
+      out.again = t.gc.collect();
+      return out;
+    });
+    expect(got).toEqual(want);
+  });
+
   it("__del__ in cycles: runs once, in list order, and sees its peers intact", async () => {
     const want = run_python(`${PY_PRELUDE}
 log = []
