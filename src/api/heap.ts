@@ -23,7 +23,7 @@ import { str_literal, unicode_to_js, intern_js } from "../heap/str.js";
 import { bytes_from, bytes_to_js } from "../heap/bytes.js";
 import { tuple_from_array, tuple_get, tuple_size } from "../heap/tuple.js";
 import { list_append, list_from_array, list_get, list_pop, list_size, list_getitem, list_setitem, list_delitem } from "../heap/list.js";
-import { dict_items, dict_keys, dict_new, dict_next, dict_setitem, dict_values } from "../heap/dict.js";
+import { dict_fill, dict_items, dict_keys, dict_new, dict_next, dict_setitem, dict_values } from "../heap/dict.js";
 import { make_new_set, set_add, set_next } from "../heap/set.js";
 import { function_new } from "../heap/function.js";
 import { define_class, type ClassSpec } from "../heap/classobject.js";
@@ -324,10 +324,7 @@ export class Heap {
     const h = this.h;
     const d = dict_new(h);
     try {
-      for (let i = 0; i < n; i++) {
-        const e = entries[i];
-        dict_setitem(h, d, e[0], e[1]);
-      }
+      dict_fill(h, d, entries);
     } catch (e) {
       Py_DECREF(h, d);
       throw e;

@@ -156,6 +156,19 @@ function dict_bump_version(h: HeapState, mp: Ref): void {
   i32[(mp + DICT_VERSION_HI) >> 2] = v[1];
 }
 
+/** DICT_NEXT_VERSION `k` times (k modifications nothing observed in between) */
+function dict_bump_version_n(h: HeapState, mp: Ref, k: number): void {
+  const v = h.dictVersion;
+  const lo = v[0];
+  const next = (lo + k) | 0;
+  v[0] = next;
+  // a carry out of the low word: unsigned next < unsigned lo
+  if (next >>> 0 < lo >>> 0) v[1]++;
+  const i32 = h.i32;
+  i32[(mp + DICT_VERSION) >> 2] = next;
+  i32[(mp + DICT_VERSION_HI) >> 2] = v[1];
+}
+
 /** ma_version_tag as a JS number */
 export function dict_version(h: HeapState, mp: Ref): number {
   const i32 = h.i32;
@@ -880,6 +893,94 @@ export function dictresize(h: HeapState, mp: Ref, log2_newsize: number, unicode:
 }
 
 // ---- the mapping protocol -----------------------------------------------------------
+
+/**
+ * d[k] = v for each [k, v] of `entries`, in order (PyDict_SetItem each; all borrowed), as
+ * _PyDict_FromItems fills a dict display. Into a fresh empty dict, keys that are all
+ * exact str with their hash cached, at most USABLE_FRACTION(PyDict_MINSIZE) of them, go
+ * in one pass over the minimum-size table: insert_to_emptydict for the first, then
+ * insertdict's new-slot path for each next one with the counters (ma_used, dk_usable,
+ * dk_nentries, the version) written once at the end -- no code runs between those
+ * insertions, so nothing can see the counters in between. A key met again ends the pass
+ * there; it and the rest go through dict_setitem. Raises what dict_setitem raises (the
+ * caller releases the dict).
+ */
+export function dict_fill(h: HeapState, d: Ref, entries: ArrayLike<ArrayLike<Ref>>): void {
+  const n = entries.length;
+  let i = 0;
+  if (n !== 0 && n <= MINSIZE_USABLE && h.i32[(d + DICT_KEYS) >> 2] === h.dictEmptyKeys && str_keys_hashed(h, entries, n)) {
+    i = dict_fill_str(h, d, entries, n);
+  }
+  for (; i < n; i++) {
+    const e = entries[i];
+    dict_setitem(h, d, e[0], e[1]);
+  }
+}
+
+/** Are all the keys of `entries` exact str objects whose hash is cached? */
+function str_keys_hashed(h: HeapState, entries: ArrayLike<ArrayLike<Ref>>, n: number): boolean {
+  const i32 = h.i32;
+  const strType = h.strType;
+  for (let i = 0; i < n; i++) {
+    const k = entries[i][0];
+    if (i32[(k + OB_TYPE) >> 2] !== strType || i32[(k + STR_HASH) >> 2] === -1) return false;
+  }
+  return true;
+}
+
+/** dict_fill's one pass (see there); returns how many entries it inserted. */
+function dict_fill_str(h: HeapState, mp: Ref, entries: ArrayLike<ArrayLike<Ref>>, n: number): number {
+  const e0 = entries[0];
+  const key0 = e0[0];
+  insert_to_emptydict(h, mp, key0, h.i32[(key0 + STR_HASH) >> 2], e0[1]);
+  // a fresh minimum-size unicode table holding entry 0: one-byte indices, no DUMMY,
+  // dk_version 0 (insertdict's reset is a no-op), entry i goes to slot i
+  const i32 = h.i32;
+  const u8 = h.u8;
+  const keys = i32[(mp + DICT_KEYS) >> 2];
+  const indices = keys + DK_INDICES;
+  const ep0 = indices + PyDict_MINSIZE;
+  const mask = PyDict_MINSIZE - 1;
+  let tracked = i32[(mp + GC_HEAD_OFFSET + GC_NEXT) >> 2] !== 0;
+  let i = 1;
+  for (; i < n; i++) {
+    const e = entries[i];
+    const key = e[0];
+    const value = e[1];
+    const hash = i32[(key + STR_HASH) >> 2];
+    // unicodekeys_lookup_unicode, which here also finds the empty slot
+    let perturb = hash >>> 0;
+    let j = hash & mask;
+    let ix = (u8[indices + j] << 24) >> 24;
+    while (ix >= 0) {
+      const k = i32[(ep0 + ix * SIZEOF_DICT_UNICODE_ENTRY + UENTRY_KEY) >> 2];
+      if (k === key || (i32[(k + STR_HASH) >> 2] === hash && unicode_eq(h, k, key))) break;
+      perturb >>>= PERTURB_SHIFT;
+      j = mask & (j * 5 + perturb + 1);
+      ix = (u8[indices + j] << 24) >> 24;
+    }
+    if (ix >= 0) break; // the key is there already: dict_setitem replaces its value
+    // MAINTAIN_TRACKING
+    if (!tracked && (may_be_tracked(h, key) || may_be_tracked(h, value))) {
+      gc_track(h, mp);
+      tracked = true;
+    }
+    u8[indices + j] = i;
+    i32[key >> 2]++;
+    i32[value >> 2]++;
+    const ep = ep0 + i * SIZEOF_DICT_UNICODE_ENTRY;
+    i32[(ep + UENTRY_KEY) >> 2] = key;
+    i32[(ep + UENTRY_VALUE) >> 2] = value;
+  }
+  const added = i - 1;
+  if (added !== 0) {
+    i32[(mp + DICT_USED) >> 2] += added;
+    i32[(keys + DK_USABLE) >> 2] -= added;
+    i32[(keys + DK_NENTRIES) >> 2] += added;
+    dict_bump_version_n(h, mp, added);
+  }
+  return i;
+}
 
 /** PyDict_SetItem: d[key] = value (both borrowed). Raises TypeError for unhashable keys. */
 export function dict_setitem(h: HeapState, d: Ref, key: Ref, value: Ref): void {

@@ -940,6 +940,50 @@ out = [sys.getsizeof(o.__dict__), list(o.__dict__.items())]
 // ---- through the public API: the class machinery and mappings on top of dict.ts ----------------
 
 describe.each(BACKENDS)("dict through createHeap on the %s twin", (backend) => {
+  test("heap.dict(entries) leaves the dict PyDict_SetItem one pair at a time leaves (keys table bytes, size, tracking, version count)", async () => {
+    const heap = await createHeap({ backend });
+    const h = (heap as any).h as HeapState;
+    const gc = (heap as any).gc as { is_tracked(o: Ref): boolean };
+    const s = (x: string) => heap.str(x);
+    const distinct = (x: string) => {
+      const r = unicode_from_js(h, h.T.str, x); // not the interned one
+      heap.hash(r); // its hash cached, as a literal's
+      return r;
+    };
+    const [a, b, c, d, e, f] = ["a", "b", "c", "d", "e", "f"].map(s);
+    const a2 = distinct("a");
+    const l = heap.list([]);
+    const i = (v: number) => heap.int(v);
+    const cases: [Ref, Ref][][] = [
+      [[a, i(1)]],
+      [[a, i(1)], [b, i(2)], [c, i(3)]],
+      [[a, i(1)], [a, i(2)], [b, i(3)]], // a key twice
+      [[a, i(1)], [a2, i(2)], [b, i(3)]], // an equal key, another object
+      [[a, l], [b, i(2)]], // tracked from the first pair
+      [[a, i(1)], [b, l]], // tracked from the second
+      [[a, i(1)], [b, i(2)], [c, i(3)], [d, i(4)], [e, i(5)]], // a full minimum-size table
+      [[a, i(1)], [b, i(2)], [c, i(3)], [d, i(4)], [e, i(5)], [f, i(6)]], // one more: a resize
+      [[i(7), i(1)], [a, i(2)]], // a non-str key
+      [[a, i(1)], [unicode_from_js(h, h.T.str, "zz"), i(2)]], // a str whose hash is not cached yet
+    ];
+    for (const entries of cases) {
+      const d1 = heap.dict(entries);
+      const v1 = D.dict_version(h, d1);
+      const d2 = D.dict_new(h);
+      for (const [k, v] of entries) D.dict_setitem(h, d2, k, v);
+      expect(D.dict_version(h, d2) - v1).toBe(1 + entries.length);
+      expect(heap.repr(d1)).toBe(heap.repr(d2));
+      expect(heap.sys.getsizeof(d1)).toBe(heap.sys.getsizeof(d2));
+      expect(gc.is_tracked(d1)).toBe(gc.is_tracked(d2));
+      const k1 = h.i32[(d1 + DICT_KEYS) >> 2];
+      const k2 = h.i32[(d2 + DICT_KEYS) >> 2];
+      const n = D._PyDict_KeysSize(h, k1);
+      expect(Array.from(h.u8.slice(k1 + 4, k1 + n))).toEqual(Array.from(h.u8.slice(k2 + 4, k2 + n)));
+      heap.decref(d1);
+      heap.decref(d2);
+    }
+  });
+
   test("instances of classes: inline attributes, __dict__ sizes and order as CPython 3.11 (wasm32)", async () => {
     const heap = await createHeap({ backend });
     const expectedSizes = pyo(`
