@@ -19,3 +19,15 @@ export {
 export { createHeap, type HeapOptions } from "./api/create.js";
 export { Heap, type Ref, type ClassSpec, type CompareOp, type JsValue, type HeapTypes } from "./api/heap.js";
 export { PyError } from "./heap/errors.js";
+export {
+  Snapshot,
+  Statistic,
+  StatisticDiff,
+  Traceback,
+  Frame,
+  Trace,
+  Filter,
+  DomainFilter,
+  type TracemallocModule,
+} from "./tracemalloc/index.js";
+export type { ObjgraphModule } from "./objgraph/index.js";

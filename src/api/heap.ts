@@ -47,6 +47,9 @@ import { SysModule } from "../sys.js";
 import type { GcModule } from "../gc/index.js";
 import type { WeakrefModule } from "../weakref/index.js";
 import { WeakrefApi } from "./weakref.js";
+import { tracemalloc_module, type TracemallocModule } from "../tracemalloc/index.js";
+import { objgraph_module, type ObjgraphModule } from "../objgraph/index.js";
+import { Py_EnterRecursiveCall, Py_LeaveRecursiveCall } from "../heap/recursion.js";
 
 // The imported constants as module-local bindings: V8 folds a module's own `const`
 // into optimized code but loads an imported binding from its module cell at every
@@ -104,6 +107,10 @@ export class Heap {
   readonly gc: GcModule;
   /** the weakref module */
   readonly weakref: WeakrefApi;
+  /** tracemalloc: allocations traced to the JS lines that asked for them */
+  readonly tracemalloc: TracemallocModule;
+  /** objgraph-style counts, growth, reference chains and graphs */
+  readonly objgraph: ObjgraphModule;
   readonly types: HeapTypes;
   #closed = false;
   /**
@@ -126,6 +133,8 @@ export class Heap {
       if (!this.#closed && h.live === null) this.#limit = buf.byteLength;
     });
     this.sys = new SysModule(h, (o) => this.check(o), (r) => this.#own(r));
+    this.tracemalloc = tracemalloc_module(h, { check: (o) => this.check(o) });
+    this.objgraph = objgraph_module(h, gc, { check: (o) => this.check(o), own: (r) => this.#own(r) });
     const T = h.T;
     this.types = Object.freeze({
       object: T.object.ref,
@@ -521,6 +530,16 @@ export class Heap {
   }
 
   #toJS(o: Ref, seen: Map<Ref, unknown>): unknown {
+    const h = this.h;
+    Py_EnterRecursiveCall(h, " while converting a Python object to JS");
+    try {
+      return this.#toJSOne(o, seen);
+    } finally {
+      Py_LeaveRecursiveCall(h);
+    }
+  }
+
+  #toJSOne(o: Ref, seen: Map<Ref, unknown>): unknown {
     const h = this.h;
     const prior = seen.get(o);
     if (prior !== undefined) return prior;

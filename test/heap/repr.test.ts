@@ -332,10 +332,9 @@ print(json.dumps(out))`);
       expect(ours).toEqual(py);
     }));
 
-  it.fails("BUG api/heap.ts toJS: a 100,000-deep list raises RecursionError (not a raw RangeError) and leaks nothing", () =>
+  it("toJS of a 100,000-deep list raises RecursionError (not a raw RangeError) and leaks nothing", () =>
     withHeap(backend, (heap) => {
-      // Heap.#toJS recurses without Py_EnterRecursiveCall (src/heap/recursion.ts): the JS
-      // stack overflows. The facade is not this fix's file: see the report.
+      // Heap.#toJS counts its depth through Py_EnterRecursiveCall (src/heap/recursion.ts)
       let l = heap.list();
       for (let i = 0; i < 100_000; i++) {
         const n = heap.list([l]);
