@@ -14,7 +14,7 @@
 // facade's, they are recorded by an open heap.scope().
 // Argument errors raise PyError with CPython's exception types and texts.
 
-import { PyError } from "../heap/errors.js";
+import { js_value_type_name, PyError } from "../heap/errors.js";
 import { gc_list_merge, gc_list_size } from "../heap/gclist.js";
 import { NUM_GENERATIONS } from "../heap/gcstate.js";
 import * as L from "../heap/layout.js";
@@ -78,24 +78,6 @@ export interface GcModule {
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
 
-/** The Python type name a JS argument stands for, in "'X' object ..." messages. */
-function py_type_name(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  switch (typeof v) {
-    case "number":
-      return Number.isInteger(v) ? "int" : "float";
-    case "bigint":
-      return "int";
-    case "boolean":
-      return "bool";
-    case "string":
-      return "str";
-    case "function":
-      return "function";
-    default:
-      return Array.isArray(v) ? "list" : "dict";
-  }
-}
 
 /** An integer argument as a JS number (bigint kept exact), or null if it is not an int. */
 function as_integer(v: unknown): number | bigint | null {
@@ -106,7 +88,7 @@ function as_integer(v: unknown): number | bigint | null {
 }
 
 function not_an_integer(v: unknown): PyError {
-  return new PyError("TypeError", `'${py_type_name(v)}' object cannot be interpreted as an integer`);
+  return new PyError("TypeError", `'${js_value_type_name(v)}' object cannot be interpreted as an integer`);
 }
 
 /** Argument Clinic `int` (_PyLong_AsInt): collect(), set_debug(). */
@@ -130,7 +112,7 @@ function parse_i(v: unknown): number {
 function optional_ssize_t(v: unknown): number {
   if (v === undefined || v === null) return -1;
   const x = as_integer(v);
-  if (x === null) throw new PyError("TypeError", `argument should be integer or None, not '${py_type_name(v)}'`);
+  if (x === null) throw new PyError("TypeError", `argument should be integer or None, not '${js_value_type_name(v)}'`);
   if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C ssize_t");
   return Number(x);
 }

@@ -75,3 +75,32 @@ export function typeError(msg: string): PyError {
 export function memoryError(): PyError {
   return new PyError("MemoryError", "");
 }
+
+/**
+ * The Python type name a JS argument stands for, for "'X' object ..." and
+ * "... not X" messages about arguments given as plain JS values: the type that
+ * heap.from would make of it (a class instance gives its constructor's name).
+ */
+export function js_value_type_name(v: unknown): string {
+  if (v === null || v === undefined) return "NoneType";
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) ? "int" : "float";
+    case "bigint":
+      return "int";
+    case "boolean":
+      return "bool";
+    case "string":
+      return "str";
+    case "function":
+      return "function";
+    case "symbol":
+      return "symbol";
+  }
+  if (Array.isArray(v)) return "list";
+  if (v instanceof Uint8Array) return "bytes";
+  if (v instanceof Set) return "set";
+  const proto = Object.getPrototypeOf(v);
+  if (v instanceof Map || proto === Object.prototype || proto === null) return "dict";
+  return (proto?.constructor?.name as string | undefined) ?? "object";
+}

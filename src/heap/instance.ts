@@ -45,6 +45,17 @@ export function solid_base(t: TypeSlots): TypeSlots {
  * if GC) and _PyObject_InitializeDict (inline values for a managed dict).
  */
 export function object_new(h: HeapState, t: TypeSlots): Ref {
+  const op = alloc_instance(h, t);
+  if (t.isGC) gc_track(h, op);
+  return op;
+}
+
+/**
+ * PyType_GenericAlloc without the tracking (_PyType_AllocNoTrack) plus the inline
+ * values: for constructors that track the object once its fields are set. May
+ * run a collection (gc_alloc).
+ */
+export function alloc_instance(h: HeapState, t: TypeSlots): Ref {
   const op = gc_alloc(h, t, t.basicsize);
   const i32 = h.i32;
   for (let i = (op + 8) >> 2, end = (op + t.basicsize) >> 2; i < end; i++) i32[i] = 0;
@@ -56,7 +67,6 @@ export function object_new(h: HeapState, t: TypeSlots): Ref {
       throw e;
     }
   }
-  if (t.isGC) gc_track(h, op);
   return op;
 }
 

@@ -8,6 +8,8 @@
 //
 // Pure functions, no state.
 
+import { str_repr_value } from "../heap/str.js";
+
 /**
  * Python's "%.{digits}f" for digits 0 or 1 (with "+" for `sign`): the double's
  * exact value rounded to nearest, ties to even.
@@ -60,21 +62,8 @@ export function py_int(n: number, sign = false): string {
   return sign && n >= 0 ? "+" + s : s;
 }
 
-/** repr() of a Python str (the quoting rules of unicode_repr for printable text) */
-export function py_repr_str(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
-}
+/** repr() of a Python str: unicode_repr's rules, shared with the heap */
+export const py_repr_str = str_repr_value;
 
 /** repr() of a JS value standing for a Python argument, for messages */
 export function py_repr(v: unknown): string {
@@ -84,24 +73,8 @@ export function py_repr(v: unknown): string {
   return String(v);
 }
 
-/** The Python type name a JS argument stands for, in "... not X" messages. */
-export function py_type_name(v: unknown): string {
-  if (v === null || v === undefined) return "NoneType";
-  switch (typeof v) {
-    case "number":
-      return Number.isInteger(v) ? "int" : "float";
-    case "bigint":
-      return "int";
-    case "boolean":
-      return "bool";
-    case "string":
-      return "str";
-    case "function":
-      return "function";
-    default:
-      return Array.isArray(v) ? "list" : "object";
-  }
-}
+export { js_value_type_name as py_type_name } from "../heap/errors.js";
+
 
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
 

@@ -12,13 +12,11 @@
 //
 // Never touches: other modules' objects beyond their public functions.
 
-import { HT_CACHED_KEYS } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
-import { gc_alloc } from "../heap/object.js";
 import { Py_DECREF } from "../heap/refcount.js";
+export { alloc_instance } from "../heap/instance.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import type { TypeSlots } from "../heap/typeslots.js";
-import { init_inline_values } from "../heap/dict.js";
 import { function_new } from "../heap/function.js";
 import { str_literal } from "../heap/str.js";
 
@@ -66,26 +64,6 @@ declare module "../heap/state.js" {
     /** the weakref module's state, set by weakref_install */
     wr: WeakrefState;
   }
-}
-
-/**
- * PyType_GenericAlloc without the tracking: an instance of `t` (one of our types or
- * a class derived from it) with every field after the header zeroed and, for a
- * class with a managed dict, empty inline values. Untracked: the caller tracks it
- * once its fields are set. May run a collection (gc_alloc).
- */
-export function alloc_instance(h: HeapState, t: TypeSlots): Ref {
-  const op = gc_alloc(h, t, t.basicsize);
-  h.i32.fill(0, (op + 8) >> 2, (op + t.basicsize) >> 2);
-  if (t.dictoffset === -1) {
-    try {
-      init_inline_values(h, op, h.i32[(t.ref + HT_CACHED_KEYS) >> 2]);
-    } catch (e) {
-      Py_DECREF(h, op);
-      throw e;
-    }
-  }
-  return op;
 }
 
 /** Py_RETURN_NONE */
