@@ -50,6 +50,7 @@ import { WeakrefApi } from "./weakref.js";
 import { tracemalloc_module, type TracemallocModule } from "../tracemalloc/index.js";
 import { objgraph_module, type ObjgraphModule } from "../objgraph/index.js";
 import { Py_EnterRecursiveCall, Py_LeaveRecursiveCall } from "../heap/recursion.js";
+import { closedError, scope_own } from "../heap/barrier.js";
 
 // The imported constants as module-local bindings: V8 folds a module's own `const`
 // into optimized code but loads an imported binding from its module cell at every
@@ -112,7 +113,6 @@ export class Heap {
   /** objgraph-style counts, growth, reference chains and graphs */
   readonly objgraph: ObjgraphModule;
   readonly types: HeapTypes;
-  #closed = false;
   /**
    * The bound under which check() takes its cheap path: the bytes of linear memory
    * (kept current by an onGrow listener), or 0 once closed and always in debug mode,
@@ -130,7 +130,7 @@ export class Heap {
     this.#typeType = h.T.type.ref;
     this.#limit = h.live === null ? h.u8.length : 0;
     h.alloc.onGrow((buf) => {
-      if (!this.#closed && h.live === null) this.#limit = buf.byteLength;
+      if (!h.closed && h.live === null) this.#limit = buf.byteLength;
     });
     this.sys = new SysModule(h, (o) => this.check(o), (r) => this.#own(r));
     this.tracemalloc = tracemalloc_module(h, { check: (o) => this.check(o) });
@@ -188,7 +188,7 @@ export class Heap {
   /** The exact check, and the error that names what is wrong. */
   #checkSlow(o: Ref): void {
     const h = this.h;
-    if (this.#closed) throw new PyError("RuntimeError", "the heap is closed");
+    if (this.h.closed) throw closedError();
     if (typeof o !== "number" || (o & 7) !== 0 || o <= 0 || o >= h.u8.length) {
       throw new PyError("TypeError", `not a heap object: ${String(o)}`);
     }
@@ -208,11 +208,12 @@ export class Heap {
     this.#limit = h.u8.length;
   }
 
-  /** Record a new reference for the innermost heap.scope(). */
+  /**
+   * Record a new reference for the innermost heap.scope(). Every method that makes
+   * a Ref passes it through here, so this is also where a closed heap refuses them.
+   */
   #own(r: Ref): Ref {
-    const scopes = this.h.scopes;
-    if (scopes.length !== 0) scopes[scopes.length - 1].push(r);
-    return r;
+    return scope_own(this.h, r) as Ref;
   }
 
   #checkAll(items: ArrayLike<Ref>): void {
@@ -838,13 +839,13 @@ export class Heap {
 
   /** Interpreter exit: run the atexit hooks, then release the heap. */
   close(): void {
-    if (this.#closed) return;
+    if (this.h.closed) return;
     for (const hook of this.h.atexit.splice(0).reverse()) hook();
-    this.#closed = true;
+    this.h.closed = true;
     this.#limit = 0;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.h.closed;
   }
 }

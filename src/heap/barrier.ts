@@ -10,6 +10,7 @@
 // the user (heap.gc's get_objects, ...) records it in the innermost open scope, as the
 // facade's methods do (scope_own). No CPython counterpart (CPython has no heap.scope).
 
+import { PyError } from "./errors.js";
 import type { HeapState } from "./state.js";
 
 /** Run fn behind a barrier scope (a no-op when no heap.scope is open). */
@@ -25,11 +26,18 @@ export function with_barrier_scope<T>(h: HeapState, fn: () => T): T {
   }
 }
 
+/** What every call on a closed heap that takes or makes an object Ref throws. */
+export function closedError(): PyError {
+  return new PyError("RuntimeError", "the heap is closed");
+}
+
 /**
  * Record a new reference returned to the user in the innermost open heap.scope(), which
- * releases it when it ends (the facade's #own, for module objects outside the facade).
+ * releases it when it ends (the facade's #own, and module objects outside the facade);
+ * a closed heap refuses it.
  */
 export function scope_own(h: HeapState, r: number): number {
+  if (h.closed) throw closedError();
   const scopes = h.scopes;
   if (scopes.length !== 0) scopes[scopes.length - 1].push(r);
   return r;

@@ -180,6 +180,8 @@ export class HeapState {
 
   // ---- references handed out inside heap.scope() ----
   readonly scopes: Ref[][] = [];
+  /** heap.close() ran: every call that takes or makes an object Ref now throws */
+  closed = false;
 
   /** hooks run by heap.close() (interpreter exit), last registered first */
   readonly atexit: (() => void)[] = [];

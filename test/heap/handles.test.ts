@@ -172,4 +172,27 @@ describe.each(BACKENDS)("bad handles (%s)", (backend) => {
         heap.decref(l);
       }
     }));
+  it("a closed heap refuses every call that takes or makes an object", async () => {
+    const heap = await createHeap({ backend });
+    const l = heap.list([heap.int(1)]);
+    heap.close();
+    const made: [string, () => unknown][] = [
+      ["int", () => heap.int(7)],
+      ["str", () => heap.str("x")],
+      ["list()", () => heap.list()],
+      ["dict()", () => heap.dict()],
+      ["tuple([])", () => heap.tuple([])],
+      ["from", () => heap.from([1, 2])],
+      ["defineClass", () => heap.defineClass("C")],
+      ["WeakSet", () => heap.weakref.WeakSet()],
+      ["gc.get_objects", () => heap.gc.get_objects()],
+      ["len", () => heap.len(l)],
+      ["decref", () => heap.decref(l)],
+    ];
+    for (const [name, f] of made) {
+      expect(f, name).toThrow(PyError);
+      expect(f, name).toThrow("the heap is closed");
+    }
+    expect(heap.closed).toBe(true);
+  });
 });
