@@ -74,6 +74,35 @@ export function set_field(h: HeapState, addr: number, value: Ref): void {
   if (old !== 0) Py_DECREF(h, old);
 }
 
+// ---- owned references around JS code that may throw (never on hot paths: a closure a call) ----
+
+/**
+ * `f(op)`, then release `op`, a new reference the caller owns and is done with after f,
+ * whether f returns or throws (C's `x = ...; r = f(x); Py_DECREF(x); return r;` with the
+ * error path folded in).
+ */
+export function with_ref<T>(h: HeapState, op: Ref, f: (op: Ref) => T): T {
+  try {
+    return f(op);
+  } finally {
+    Py_DECREF(h, op);
+  }
+}
+
+/**
+ * Fill `op`, a new object the caller owns, with `f(op)` and return it; if f throws, `op` is
+ * released before the error goes on (C's `if (fill(op) < 0) { Py_DECREF(op); return NULL; }`).
+ */
+export function filled(h: HeapState, op: Ref, f: (op: Ref) => void): Ref {
+  try {
+    f(op);
+  } catch (e) {
+    Py_DECREF(h, op);
+    throw e;
+  }
+  return op;
+}
+
 /** _Py_Dealloc: the object's count reached zero; run its type's tp_dealloc. */
 export function _Py_Dealloc(h: HeapState, op: Ref): void {
   const i32 = h.i32;
