@@ -54,7 +54,7 @@ import {
 } from "./layout.js";
 import { PyError, toPyError } from "./errors.js";
 import { gc_alloc, gc_track, gc_untrack, mem_free, mem_malloc, object_alloc, object_free } from "./object.js";
-import { Py_DECREF, Py_INCREF, trash_begin, trash_end } from "./refcount.js";
+import { filled, Py_DECREF, Py_INCREF, trash_begin, trash_end } from "./refcount.js";
 import type { HeapState, Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import { K_ITER, K_SET, Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, type NativeMethod, type TypeSlots, type Visit } from "./typeslots.js";
@@ -655,6 +655,25 @@ function for_each_item(h: HeapState, iterable: Ref, fn: (item: Ref) => boolean |
 }
 
 /**
+ * The entries of a set or frozenset with their stored hashes, as setobject.c's
+ * `while (set_next(so, &pos, &entry))` loops: each key held by a new reference while
+ * fn runs (a rich comparison inside may drop it from the set); fn returns true to stop.
+ */
+function for_each_entry(h: HeapState, so: Ref, fn: (key: Ref, hash: number) => boolean | void): void {
+  for (let p = set_next(h, so, 0); p !== -1; p = set_next(h, so, p)) {
+    const key = set_pos_key(h, so, p);
+    Py_INCREF(h, key);
+    let stop: boolean | void;
+    try {
+      stop = fn(key, set_pos_hash(h, so, p));
+    } finally {
+      Py_DECREF(h, key);
+    }
+    if (stop === true) return;
+  }
+}
+
+/**
  * set_update_internal: add the keys of a set/frozenset (stored hashes), an exact dict
  * (stored hashes, one resize first), or any iterable.
  */
@@ -782,25 +801,14 @@ export function set_update(h: HeapState, so: Ref, ...others: Ref[]): void {
 /** set_intersection: the keys of `so` also in `other` (new set of the base type) */
 export function set_intersection(h: HeapState, so: Ref, other: Ref): Ref {
   if (so === other) return set_copy(h, so);
-  const result = make_new_set_basetype(h, slots_of(h, so), 0);
-  try {
+  return filled(h, make_new_set_basetype(h, slots_of(h, so), 0), (result) => {
     if (is_anyset(h, other)) {
-      if (set_len(h, other) > set_len(h, so)) {
-        const tmp = so;
-        so = other;
-        other = tmp;
-      }
-      for (let p = set_next(h, other, 0); p !== -1; p = set_next(h, other, p)) {
-        const key = set_pos_key(h, other, p);
-        const hash = set_pos_hash(h, other, p);
-        Py_INCREF(h, key);
-        try {
-          if (set_contains_entry(h, so, key, hash)) set_add_entry(h, result, key, hash);
-        } finally {
-          Py_DECREF(h, key);
-        }
-      }
-      return result;
+      // iterate the smaller set, probe the larger
+      const [small, large] = set_len(h, other) > set_len(h, so) ? [so, other] : [other, so];
+      for_each_entry(h, small, (key, hash) => {
+        if (set_contains_entry(h, large, key, hash)) set_add_entry(h, result, key, hash);
+      });
+      return;
     }
     for_each_item(h, other, (key) => {
       const hash = PyObject_Hash(h, key);
@@ -810,11 +818,7 @@ export function set_intersection(h: HeapState, so: Ref, other: Ref): Ref {
       }
       return false;
     });
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  });
 }
 
 /** set_intersection_multi (set.intersection(*others)) */
@@ -846,26 +850,16 @@ export function set_intersection_update(h: HeapState, so: Ref, other: Ref): void
 /** set.isdisjoint(other) */
 export function set_isdisjoint(h: HeapState, so: Ref, other: Ref): boolean {
   if (so === other) return set_len(h, so) === 0;
-  if (is_anyset_exact(h, other)) {
-    if (set_len(h, other) > set_len(h, so)) {
-      const tmp = so;
-      so = other;
-      other = tmp;
-    }
-    for (let p = set_next(h, other, 0); p !== -1; p = set_next(h, other, p)) {
-      const key = set_pos_key(h, other, p);
-      Py_INCREF(h, key);
-      let rv: boolean;
-      try {
-        rv = set_contains_entry(h, so, key, set_pos_hash(h, other, p));
-      } finally {
-        Py_DECREF(h, key);
-      }
-      if (rv) return false;
-    }
-    return true;
-  }
   let disjoint = true;
+  if (is_anyset_exact(h, other)) {
+    // iterate the smaller set, probe the larger
+    const [small, large] = set_len(h, other) > set_len(h, so) ? [so, other] : [other, so];
+    for_each_entry(h, small, (key, hash) => {
+      if (set_contains_entry(h, large, key, hash)) disjoint = false;
+      return !disjoint;
+    });
+    return disjoint;
+  }
   for_each_item(h, other, (key) => {
     if (set_contains_key(h, so, key)) {
       disjoint = false;
@@ -888,15 +882,9 @@ export function set_difference_update_internal(h: HeapState, so: Ref, other: Ref
     if (set_len(h, other) >> 3 > set_len(h, so)) other = set_intersection(h, so, other);
     else Py_INCREF(h, other);
     try {
-      for (let p = set_next(h, other, 0); p !== -1; p = set_next(h, other, p)) {
-        const key = set_pos_key(h, other, p);
-        Py_INCREF(h, key);
-        try {
-          set_discard_entry(h, so, key, set_pos_hash(h, other, p));
-        } finally {
-          Py_DECREF(h, key);
-        }
-      }
+      for_each_entry(h, other, (key, hash) => {
+        set_discard_entry(h, so, key, hash);
+      });
     } finally {
       Py_DECREF(h, other);
     }
@@ -913,14 +901,7 @@ export function set_difference_update_internal(h: HeapState, so: Ref, other: Ref
 }
 
 function set_copy_and_difference(h: HeapState, so: Ref, other: Ref): Ref {
-  const result = set_copy(h, so);
-  try {
-    set_difference_update_internal(h, result, other);
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  return filled(h, set_copy(h, so), (result) => set_difference_update_internal(h, result, other));
 }
 
 /** set_difference: keys of `so` not in `other` (new set of the base type) */
@@ -935,37 +916,20 @@ export function set_difference(h: HeapState, so: Ref, other: Ref): Ref {
   // then iterate other looking for common elements.
   if (set_len(h, so) >> 2 > other_size) return set_copy_and_difference(h, so, other);
 
-  const result = make_new_set_basetype(h, slots_of(h, so), 0);
-  try {
-    for (let p = set_next(h, so, 0); p !== -1; p = set_next(h, so, p)) {
-      const key = set_pos_key(h, so, p);
-      const hash = set_pos_hash(h, so, p);
-      Py_INCREF(h, key);
-      try {
-        const rv = otherIsDict ? dict_contains_knownhash(h, other, key, hash) : set_contains_entry(h, other, key, hash);
-        if (!rv) set_add_entry(h, result, key, hash);
-      } finally {
-        Py_DECREF(h, key);
-      }
-    }
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  return filled(h, make_new_set_basetype(h, slots_of(h, so), 0), (result) =>
+    for_each_entry(h, so, (key, hash) => {
+      const rv = otherIsDict ? dict_contains_knownhash(h, other, key, hash) : set_contains_entry(h, other, key, hash);
+      if (!rv) set_add_entry(h, result, key, hash);
+    }),
+  );
 }
 
 /** set_difference_multi (set.difference(*others)) */
 export function set_difference_multi(h: HeapState, so: Ref, ...others: Ref[]): Ref {
   if (others.length === 0) return set_copy(h, so);
-  const result = set_difference(h, so, others[0]);
-  try {
+  return filled(h, set_difference(h, so, others[0]), (result) => {
     for (let i = 1; i < others.length; i++) set_difference_update_internal(h, result, others[i]);
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  });
 }
 
 /** set.symmetric_difference_update(other) (`^=`) */
@@ -995,16 +959,9 @@ export function set_symmetric_difference_update(h: HeapState, so: Ref, other: Re
     otherset = make_new_set_basetype(h, slots_of(h, so), other);
   }
   try {
-    for (let p = set_next(h, otherset, 0); p !== -1; p = set_next(h, otherset, p)) {
-      const key = set_pos_key(h, otherset, p);
-      const hash = set_pos_hash(h, otherset, p);
-      Py_INCREF(h, key);
-      try {
-        if (set_discard_entry(h, so, key, hash) === DISCARD_NOTFOUND) set_add_entry(h, so, key, hash);
-      } finally {
-        Py_DECREF(h, key);
-      }
-    }
+    for_each_entry(h, otherset, (key, hash) => {
+      if (set_discard_entry(h, so, key, hash) === DISCARD_NOTFOUND) set_add_entry(h, so, key, hash);
+    });
   } finally {
     Py_DECREF(h, otherset);
   }
@@ -1012,14 +969,9 @@ export function set_symmetric_difference_update(h: HeapState, so: Ref, other: Re
 
 /** set_symmetric_difference: keys in exactly one of the two (new set of the base type) */
 export function set_symmetric_difference(h: HeapState, so: Ref, other: Ref): Ref {
-  const otherset = make_new_set_basetype(h, slots_of(h, so), other);
-  try {
-    set_symmetric_difference_update(h, otherset, so);
-  } catch (e) {
-    Py_DECREF(h, otherset);
-    throw e;
-  }
-  return otherset;
+  return filled(h, make_new_set_basetype(h, slots_of(h, so), other), (otherset) =>
+    set_symmetric_difference_update(h, otherset, so),
+  );
 }
 
 /** set.issubset(other) */
@@ -1031,18 +983,12 @@ export function set_issubset(h: HeapState, so: Ref, other: Ref): boolean {
     return result;
   }
   if (set_len(h, so) > set_len(h, other)) return false;
-  for (let p = set_next(h, so, 0); p !== -1; p = set_next(h, so, p)) {
-    const key = set_pos_key(h, so, p);
-    Py_INCREF(h, key);
-    let rv: boolean;
-    try {
-      rv = set_contains_entry(h, other, key, set_pos_hash(h, so, p));
-    } finally {
-      Py_DECREF(h, key);
-    }
-    if (!rv) return false;
-  }
-  return true;
+  let subset = true;
+  for_each_entry(h, so, (key, hash) => {
+    subset = set_contains_entry(h, other, key, hash);
+    return !subset;
+  });
+  return subset;
 }
 
 /** set.issuperset(other) */
