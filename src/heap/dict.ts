@@ -48,7 +48,7 @@
 import * as L from "./layout.js";
 import { PyError, typeError } from "./errors.js";
 import { gc_alloc, gc_is_tracked, gc_list_remove, gc_track, gc_untrack, may_be_tracked, mem_free, mem_malloc, object_free } from "./object.js";
-import { Py_DECREF, Py_INCREF, Py_XDECREF, PyTrash_UNWIND_LEVEL, _Py_Dealloc, trash_begin, trash_destroy_chain, trash_end } from "./refcount.js";
+import { filled, Py_DECREF, Py_INCREF, Py_XDECREF, PyTrash_UNWIND_LEVEL, _Py_Dealloc, trash_begin, trash_destroy_chain, trash_end } from "./refcount.js";
 import { cache_type_refs, type HeapState, type Ref } from "./state.js";
 import { IMMORTAL_REFCNT, is_subtype, new_type, slots_of } from "./typeobject.js";
 import * as K from "./typeslots.js";
@@ -1441,66 +1441,56 @@ function list_item_slot(h: HeapState, list: Ref, j: number): number {
   return (h.i32[(list + LIST_ITEMS) >> 2] >> 2) + j;
 }
 
-/** dict_keys (PyDict_Keys): a new list of the keys in order */
-export function dict_keys(h: HeapState, d: Ref): Ref {
-  let n: number, v: Ref;
+/**
+ * A list of `ma_used` items, filled by fill(list, n) — which must not call out — once
+ * the size it was made for is still the dict's: making it may run a collection, whose
+ * finalizers may resize the dict, and then it starts over (dictobject.c's `again:`).
+ */
+function list_of_used(h: HeapState, d: Ref, fill: (list: Ref, n: number) => void): Ref {
   for (;;) {
-    n = h.i32[(d + DICT_USED) >> 2];
-    v = list_new_empty(h, n);
-    if (n === h.i32[(d + DICT_USED) >> 2]) break;
+    const n = h.i32[(d + DICT_USED) >> 2];
+    const v = list_new_empty(h, n);
+    fill(v, n);
+    if (n === h.i32[(d + DICT_USED) >> 2]) return v;
     // The allocation caused the dict to change size: start over.
     Py_DECREF(h, v);
   }
+}
+
+/** dict_keys (PyDict_Keys) and dict_values (PyDict_Values): a new list of the keys or values in order */
+function dict_keys_or_values(h: HeapState, d: Ref, values: boolean): Ref {
+  const v = list_of_used(h, d, () => {});
   // Nothing below calls out.
   let j = 0;
   for (let p = dict_next(h, d, 0); p !== -1; p = dict_next(h, d, p)) {
-    const key = dict_pos_key(h, d, p);
-    h.i32[key >> 2]++;
-    h.i32[list_item_slot(h, v, j++)] = key;
+    const o = values ? dict_pos_value(h, d, p) : dict_pos_key(h, d, p);
+    h.i32[o >> 2]++;
+    h.i32[list_item_slot(h, v, j++)] = o;
   }
   return v;
+}
+
+/** dict_keys (PyDict_Keys): a new list of the keys in order */
+export function dict_keys(h: HeapState, d: Ref): Ref {
+  return dict_keys_or_values(h, d, false);
 }
 
 /** dict_values (PyDict_Values): a new list of the values in order */
 export function dict_values(h: HeapState, d: Ref): Ref {
-  let n: number, v: Ref;
-  for (;;) {
-    n = h.i32[(d + DICT_USED) >> 2];
-    v = list_new_empty(h, n);
-    if (n === h.i32[(d + DICT_USED) >> 2]) break;
-    Py_DECREF(h, v);
-  }
-  let j = 0;
-  for (let p = dict_next(h, d, 0); p !== -1; p = dict_next(h, d, p)) {
-    const value = dict_pos_value(h, d, p);
-    h.i32[value >> 2]++;
-    h.i32[list_item_slot(h, v, j++)] = value;
-  }
-  return v;
+  return dict_keys_or_values(h, d, true);
 }
 
 /** dict_items (PyDict_Items): a new list of (key, value) tuples in order */
 export function dict_items(h: HeapState, d: Ref): Ref {
-  let n: number, v: Ref;
   // Preallocate the list of tuples, to avoid allocations during the loop over the items,
   // which could trigger GC, which could resize the dict.
-  for (;;) {
-    n = h.i32[(d + DICT_USED) >> 2];
-    v = list_new_empty(h, n);
-    try {
-      for (let i = 0; i < n; i++) {
-        const item = tuple_pack2(h, h.None, h.None);
-        h.i32[list_item_slot(h, v, i)] = item;
-      }
-    } catch (e) {
-      // MemoryError part-way: the list owns the tuples made so far (the other slots
+  const v = list_of_used(h, d, (list, n) =>
+    filled(h, list, () => {
+      // a MemoryError part-way: the list owns the tuples made so far (the other slots
       // are still NULL), so releasing it releases them
-      Py_DECREF(h, v);
-      throw e;
-    }
-    if (n === h.i32[(d + DICT_USED) >> 2]) break;
-    Py_DECREF(h, v);
-  }
+      for (let i = 0; i < n; i++) h.i32[list_item_slot(h, list, i)] = tuple_pack2(h, h.None, h.None);
+    }),
+  );
   let j = 0;
   for (let p = dict_next(h, d, 0); p !== -1; p = dict_next(h, d, p)) {
     const i32 = h.i32;
