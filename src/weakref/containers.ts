@@ -54,7 +54,7 @@ import {
 } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
 import { gc_track, gc_untrack, object_free } from "../heap/object.js";
-import { Py_CLEAR, Py_DECREF, set_field } from "../heap/refcount.js";
+import { filled, Py_CLEAR, Py_DECREF, set_field, with_ref } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { K_TUPLE, Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE, type NativeMethod, type ProtocolSlots, type TypeSlots, type Visit } from "../heap/typeslots.js";
 import { is_subtype, slots_of } from "../heap/typeobject.js";
@@ -157,18 +157,7 @@ const REMOVE_NAMES = [
 /** `def _remove(item, selfref=ref(self))`: a new function object. */
 function make_remove(h: HeapState, self: Ref, kind: number): Ref {
   const selfref = weakref_new(h, h.wr.ref, self, 0);
-  let d: Ref;
-  try {
-    d = dict_new(h);
-    try {
-      dict_setitem(h, d, h.wr.names.selfref, selfref);
-    } catch (e) {
-      Py_DECREF(h, d);
-      throw e;
-    }
-  } finally {
-    Py_DECREF(h, selfref);
-  }
+  const d = with_ref(h, selfref, () => filled(h, dict_new(h), (d) => dict_setitem(h, d, h.wr.names.selfref, selfref)));
   const state: RemoveState = { fn: 0, selfref, kind };
   const [n, q, m] = REMOVE_NAMES[kind];
   let fn: Ref;
@@ -189,8 +178,7 @@ function remove_callback(h: HeapState, st: RemoveState, item: Ref | undefined): 
   if (h.i32[(st.fn + FUNC_DICT) >> 2] === 0) return; // cleared by the collector
   const self = wr_deref(h, st.selfref);
   if (self === 0) return;
-  h.i32[self >> 2]++;
-  try {
+  with_ref(h, newref(h, self), (self) => {
     let key = item;
     if (st.kind === WC_VALUES) {
       // wr.key
@@ -212,9 +200,7 @@ function remove_callback(h: HeapState, st: RemoveState, item: Ref | undefined): 
         if (!(e instanceof PyError && e.pytype === "KeyError")) throw e;
       }
     }
-  } finally {
-    Py_DECREF(h, self);
-  }
+  });
 }
 
 /** _commit_removals */
@@ -224,8 +210,7 @@ export function commit_removals(h: HeapState, self: Ref): void {
   const data = newref(h, data_of(h, self));
   try {
     while (list_size(h, pending) > 0) {
-      const item = list_pop(h, pending);
-      try {
+      with_ref(h, list_pop(h, pending), (item) => {
         if (kind === WC_SET) set_discard(h, data, item);
         else if (kind === WC_VALUES) remove_dead_weakref(h, data, item);
         else {
@@ -235,9 +220,7 @@ export function commit_removals(h: HeapState, self: Ref): void {
             if (!(e instanceof PyError && e.pytype === "KeyError")) throw e;
           }
         }
-      } finally {
-        Py_DECREF(h, item);
-      }
+      });
     }
   } finally {
     Py_DECREF(h, pending);
@@ -254,21 +237,13 @@ function maybe_commit(h: HeapState, self: Ref): void {
 function scrub_removals(h: HeapState, self: Ref): void {
   const d = data_of(h, self);
   const old = pending_of(h, self);
-  const fresh = list_new_empty(h, 0);
-  try {
+  const fresh = filled(h, list_new_empty(h, 0), (fresh) => {
     for (let i = 0; i < list_size(h, old); i++) {
-      const k = list_get(h, old, i);
-      h.i32[k >> 2]++;
-      try {
+      with_ref(h, newref(h, list_get(h, old, i)), (k) => {
         if (dict_getitem(h, d, k) !== 0) list_append(h, fresh, k);
-      } finally {
-        Py_DECREF(h, k);
-      }
+      });
     }
-  } catch (e) {
-    Py_DECREF(h, fresh);
-    throw e;
-  }
+  });
   set_field(h, self + WC_PENDING, fresh);
   h.i32[(self + WC_DIRTY_LEN) >> 2] = 0;
 }
@@ -304,7 +279,7 @@ function wc_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Record<string, 
   }
   const self = alloc_instance(h, t);
   gc_track(h, self);
-  try {
+  return filled(h, self, (self) => {
     if (kind === WC_SET) {
       h.i32[(self + WC_DATA) >> 2] = set_new(h, false);
       h.i32[(self + WC_REMOVE) >> 2] = make_remove(h, self, kind);
@@ -325,11 +300,7 @@ function wc_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Record<string, 
       h.i32[(self + WC_DATA) >> 2] = dict_new(h);
       wvd_update(h, self, init === 0 ? h.emptyTuple : init, kw);
     }
-  } catch (e) {
-    Py_DECREF(h, self);
-    throw e;
-  }
-  return self;
+  });
 }
 
 const WC_FIELDS = [WC_DATA, WC_REMOVE, WC_PENDING, WC_ITERATING];
@@ -517,19 +488,8 @@ function for_each_pair(h: HeapState, iterable: Ref, f: (a: Ref, b: Ref) => void)
 
 /** `other.items()` for update(): a dict made from `other` when it has no items attribute. */
 function items_of(h: HeapState, other: Ref): Ref {
-  let mapping = other;
-  if (!hasattr(h, other, "items")) mapping = type_call(h, h.T.dict, [other], null);
-  else h.i32[other >> 2]++;
-  try {
-    const m = getattr(h, mapping, "items");
-    try {
-      return call_object(h, m, [], null);
-    } finally {
-      Py_DECREF(h, m);
-    }
-  } finally {
-    Py_DECREF(h, mapping);
-  }
+  const mapping = hasattr(h, other, "items") ? newref(h, other) : type_call(h, h.T.dict, [other], null);
+  return with_ref(h, mapping, (mapping) => with_ref(h, getattr(h, mapping, "items"), (m) => call_object(h, m, [], null)));
 }
 
 /** A dict of str keys from JS keyword arguments. */
@@ -557,15 +517,11 @@ function kwargs_to_dict(h: HeapState, kwargs: Record<string, Ref>): Ref {
 function guard_enter(h: HeapState, container: Ref): Ref {
   const g = alloc_instance(h, h.wr.guard);
   gc_track(h, g);
-  try {
+  return filled(h, g, (g) => {
     h.i32[(g + GUARD_WEAKCONTAINER) >> 2] = weakref_new(h, h.wr.ref, container, 0);
     const w = wr_deref(h, h.i32[(g + GUARD_WEAKCONTAINER) >> 2]);
     if (w !== 0) set_add(h, iterating_of(h, w), g);
-  } catch (e) {
-    Py_DECREF(h, g);
-    throw e;
-  }
-  return g;
+  });
 }
 
 /** _IterationGuard.__exit__: unregister; the last guard out commits the pending removals. */
@@ -573,39 +529,26 @@ function guard_exit(h: HeapState, g: Ref): void {
   const wr = h.i32[(g + GUARD_WEAKCONTAINER) >> 2];
   const w = wr !== 0 ? wr_deref(h, wr) : 0;
   if (w === 0) return;
-  h.i32[w >> 2]++;
-  try {
-    const s = newref(h, iterating_of(h, w));
-    try {
+  with_ref(h, newref(h, w), (w) =>
+    with_ref(h, newref(h, iterating_of(h, w)), (s) => {
       set_remove(h, s, g);
       if (set_len(h, s) === 0) commit_removals(h, w);
-    } finally {
-      Py_DECREF(h, s);
-    }
-  } finally {
-    Py_DECREF(h, w);
-  }
+    }),
+  );
 }
 
 /** `with _IterationGuard(self): f()` */
 function with_guard<T>(h: HeapState, self: Ref, f: () => T): T {
   const g = guard_enter(h, self);
+  const exit = (): void => with_ref(h, g, (g) => guard_exit(h, g));
   let result: T;
   try {
     result = f();
   } catch (e) {
-    try {
-      guard_exit(h, g);
-    } finally {
-      Py_DECREF(h, g);
-    }
+    exit();
     throw e;
   }
-  try {
-    guard_exit(h, g);
-  } finally {
-    Py_DECREF(h, g);
-  }
+  exit();
   return result;
 }
 
@@ -866,20 +809,9 @@ const gen_protocol: ProtocolSlots = {
 
 /** Run a generator to the end: a new list of what it yields. */
 function list_of_gen(h: HeapState, g: Ref): Ref {
-  const out = list_new_empty(h, 0);
-  try {
-    for (let x = gen_next(h, g); x !== 0; x = gen_next(h, g)) {
-      try {
-        list_append(h, out, x);
-      } finally {
-        Py_DECREF(h, x);
-      }
-    }
-  } catch (e) {
-    Py_DECREF(h, out);
-    throw e;
-  }
-  return out;
+  return filled(h, list_new_empty(h, 0), (out) => {
+    for (let x = gen_next(h, g); x !== 0; x = gen_next(h, g)) with_ref(h, x, (x) => list_append(h, out, x));
+  });
 }
 
 // ---------------------------------------------------------------- WeakSet
@@ -891,22 +823,13 @@ function weakset_len(h: HeapState, self: Ref): number {
 function weakset_contains(h: HeapState, self: Ref, item: Ref): boolean {
   const wr = try_ref(h, item);
   if (wr === 0) return false;
-  try {
-    return set_contains(h, data_of(h, self), wr);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  return with_ref(h, wr, (wr) => set_contains(h, data_of(h, self), wr));
 }
 
 /** WeakSet.add */
 export function weakset_add(h: HeapState, self: Ref, item: Ref): void {
   maybe_commit(h, self);
-  const wr = weakref_new(h, h.wr.ref, item, remove_of(h, self));
-  try {
-    set_add(h, data_of(h, self), wr);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  with_ref(h, weakref_new(h, h.wr.ref, item, remove_of(h, self)), (wr) => set_add(h, data_of(h, self), wr));
 }
 
 function weakset_update(h: HeapState, self: Ref, other: Ref): void {
@@ -975,60 +898,34 @@ function weakset_ixor(h: HeapState, self: Ref, other: Ref): void {
 
 /** self.__class__(item for item in other if item in self) */
 function weakset_intersection(h: HeapState, self: Ref, other: Ref): Ref {
-  const result = type_call(h, slots_of(h, self), [], null);
-  try {
+  return filled(h, type_call(h, slots_of(h, self), [], null), (result) =>
     for_each(h, other, (item) => {
       if (weakset_contains(h, self, item)) weakset_add(h, result, item);
-    });
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+    }),
+  );
 }
 
 /** self.__class__(e for s in (self, other) for e in s) */
 function weakset_union(h: HeapState, self: Ref, other: Ref): Ref {
-  const result = type_call(h, slots_of(h, self), [], null);
-  try {
+  return filled(h, type_call(h, slots_of(h, self), [], null), (result) => {
     for (const s of [self, other]) for_each(h, s, (e) => weakset_add(h, result, e));
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  });
 }
 
 function weakset_richcompare(h: HeapState, self: Ref, other: Ref, op: number): Ref {
   switch (op) {
     case Py_LE:
-    case Py_GE: {
-      const refs = refs_list(h, other, 0);
-      try {
+    case Py_GE:
+      return with_ref(h, refs_list(h, other, 0), (refs) => {
         const data = data_of(h, self);
         return bool_ref(h, op === Py_LE ? set_issubset(h, data, refs) : set_issuperset(h, data, refs));
-      } finally {
-        Py_DECREF(h, refs);
-      }
-    }
+      });
     case Py_LT:
-    case Py_GT: {
-      const s = refs_set(h, other);
-      try {
-        return set_richcompare(h, data_of(h, self), s, op);
-      } finally {
-        Py_DECREF(h, s);
-      }
-    }
-    default: {
+    case Py_GT:
+      return with_ref(h, refs_set(h, other), (s) => set_richcompare(h, data_of(h, self), s, op));
+    default:
       if (!is_subtype(slots_of(h, other), slots_of(h, self))) return newref(h, h.NotImplemented);
-      const s = refs_set(h, other);
-      try {
-        return set_richcompare(h, data_of(h, self), s, op === Py_NE ? Py_NE : Py_EQ);
-      } finally {
-        Py_DECREF(h, s);
-      }
-    }
+      return with_ref(h, refs_set(h, other), (s) => set_richcompare(h, data_of(h, self), s, op === Py_NE ? Py_NE : Py_EQ));
   }
 }
 
@@ -1044,12 +941,7 @@ export function keyedref_new(h: HeapState, t: TypeSlots, ob: Ref, callback: Ref,
 
 /** d[key] = KeyedRef(o, self._remove, key) */
 function wvd_store(h: HeapState, self: Ref, d: Ref, key: Ref, o: Ref): void {
-  const kr = keyedref_new(h, h.wr.keyedRef, o, remove_of(h, self), key);
-  try {
-    dict_setitem(h, d, key, kr);
-  } finally {
-    Py_DECREF(h, kr);
-  }
+  with_ref(h, keyedref_new(h, h.wr.keyedRef, o, remove_of(h, self), key), (kr) => dict_setitem(h, d, key, kr));
 }
 
 function wvd_setitem(h: HeapState, self: Ref, key: Ref, value: Ref): void {
@@ -1110,11 +1002,7 @@ function wvd_pop(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
     if (!(e instanceof PyError && e.pytype === "KeyError")) throw e;
   }
   if (wr !== 0) {
-    try {
-      o = call_ref(h, wr);
-    } finally {
-      Py_DECREF(h, wr);
-    }
+    o = with_ref(h, wr, (wr) => call_ref(h, wr));
     if (o !== h.None) return o;
     Py_DECREF(h, o);
   }
@@ -1215,22 +1103,14 @@ function wvd_copy(h: HeapState, self: Ref): Ref {
 
 function wvd_valuerefs(h: HeapState, self: Ref): Ref {
   maybe_commit(h, self);
-  const out = list_new_empty(h, 0);
-  try {
-    const it = dict_iter_new(h, data_of(h, self), 1);
-    try {
+  return filled(h, list_new_empty(h, 0), (out) =>
+    with_ref(h, dict_iter_new(h, data_of(h, self), 1), (it) => {
       for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
         list_append(h, out, x);
         Py_DECREF(h, x);
       }
-    } finally {
-      Py_DECREF(h, it);
-    }
-  } catch (e) {
-    Py_DECREF(h, out);
-    throw e;
-  }
-  return out;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- WeakKeyDictionary
@@ -1241,33 +1121,20 @@ function key_ref(h: HeapState, key: Ref): Ref {
 }
 
 function wkd_setitem(h: HeapState, self: Ref, key: Ref, value: Ref): void {
-  const wr = weakref_new(h, h.wr.ref, key, remove_of(h, self));
-  try {
-    dict_setitem(h, data_of(h, self), wr, value);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  with_ref(h, weakref_new(h, h.wr.ref, key, remove_of(h, self)), (wr) => dict_setitem(h, data_of(h, self), wr, value));
 }
 
 function wkd_getitem(h: HeapState, self: Ref, key: Ref): Ref {
-  const wr = key_ref(h, key);
-  try {
+  return with_ref(h, key_ref(h, key), (wr) => {
     const v = dict_getitem(h, data_of(h, self), wr);
     if (v === 0) throw new PyError("KeyError", PyObject_Repr(h, wr));
     return newref(h, v);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  });
 }
 
 function wkd_delitem(h: HeapState, self: Ref, key: Ref): void {
   h.i32[(self + WC_DIRTY_LEN) >> 2] = 1;
-  const wr = key_ref(h, key);
-  try {
-    dict_delitem(h, data_of(h, self), wr);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  with_ref(h, key_ref(h, key), (wr) => dict_delitem(h, data_of(h, self), wr));
 }
 
 function wkd_len(h: HeapState, self: Ref): number {
@@ -1278,31 +1145,19 @@ function wkd_len(h: HeapState, self: Ref): number {
 function wkd_contains(h: HeapState, self: Ref, key: Ref): boolean {
   const wr = try_ref(h, key);
   if (wr === 0) return false;
-  try {
-    return dict_getitem(h, data_of(h, self), wr) !== 0;
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  return with_ref(h, wr, (wr) => dict_getitem(h, data_of(h, self), wr) !== 0);
 }
 
 function wkd_get(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
-  const wr = key_ref(h, key);
-  try {
+  return with_ref(h, key_ref(h, key), (wr) => {
     const v = dict_getitem(h, data_of(h, self), wr);
     return newref(h, v !== 0 ? v : deflt);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  });
 }
 
 function wkd_pop(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
   h.i32[(self + WC_DIRTY_LEN) >> 2] = 1;
-  const wr = key_ref(h, key);
-  try {
-    return dict_pop(h, data_of(h, self), wr, deflt);
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  return with_ref(h, key_ref(h, key), (wr) => dict_pop(h, data_of(h, self), wr, deflt));
 }
 
 function wkd_popitem(h: HeapState, self: Ref): Ref {
@@ -1328,12 +1183,7 @@ function wkd_popitem(h: HeapState, self: Ref): Ref {
 }
 
 function wkd_setdefault(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
-  const wr = weakref_new(h, h.wr.ref, key, remove_of(h, self));
-  try {
-    return newref(h, dict_setdefault(h, data_of(h, self), wr, deflt));
-  } finally {
-    Py_DECREF(h, wr);
-  }
+  return with_ref(h, weakref_new(h, h.wr.ref, key, remove_of(h, self)), (wr) => newref(h, dict_setdefault(h, data_of(h, self), wr, deflt)));
 }
 
 function wkd_update(h: HeapState, self: Ref, other: Ref, kwargs: Record<string, Ref> | null): void {
@@ -1399,26 +1249,14 @@ function wkd_copy(h: HeapState, self: Ref): Ref {
 }
 
 function wkd_keyrefs(h: HeapState, self: Ref): Ref {
-  const out = list_new_empty(h, 0);
-  try {
-    for_each(h, data_of(h, self), (wr) => list_append(h, out, wr));
-  } catch (e) {
-    Py_DECREF(h, out);
-    throw e;
-  }
-  return out;
+  return filled(h, list_new_empty(h, 0), (out) => for_each(h, data_of(h, self), (wr) => list_append(h, out, wr)));
 }
 
 // ---------------------------------------------------------------- the mappings' shared parts
 
 /** dict(self.items()) for Mapping.__eq__ */
 function mapping_as_dict(h: HeapState, m: Ref): Ref {
-  const items = items_of(h, m);
-  try {
-    return type_call(h, h.T.dict, [items], null);
-  } finally {
-    Py_DECREF(h, items);
-  }
+  return with_ref(h, items_of(h, m), (items) => type_call(h, h.T.dict, [items], null));
 }
 
 function is_mapping(h: HeapState, o: Ref): boolean {
@@ -1429,17 +1267,7 @@ function is_mapping(h: HeapState, o: Ref): boolean {
 /** Mapping.__eq__ (and object's __ne__ inverting it) */
 function mapping_richcompare(h: HeapState, self: Ref, other: Ref, op: number): Ref {
   if ((op !== Py_EQ && op !== Py_NE) || !is_mapping(h, other)) return newref(h, h.NotImplemented);
-  const a = mapping_as_dict(h, self);
-  try {
-    const b = mapping_as_dict(h, other);
-    try {
-      return PyObject_RichCompare(h, a, b, op);
-    } finally {
-      Py_DECREF(h, b);
-    }
-  } finally {
-    Py_DECREF(h, a);
-  }
+  return with_ref(h, mapping_as_dict(h, self), (a) => with_ref(h, mapping_as_dict(h, other), (b) => PyObject_RichCompare(h, a, b, op)));
 }
 
 /** MutableMapping.clear: popitem until KeyError */
@@ -1522,60 +1350,27 @@ export function containers_init_types(h: HeapState, mk: (name: string, proto: Pr
     pop: native("WeakSet.pop", [], 0, (self) => weakset_pop(h, self)),
     remove: native("WeakSet.remove", ["item"], 1, (self, a) => {
       maybe_commit(h, self);
-      const wr = key_ref(h, a[0]);
-      try {
-        set_remove(h, data_of(h, self), wr);
-      } finally {
-        Py_DECREF(h, wr);
-      }
+      with_ref(h, key_ref(h, a[0]), (wr) => set_remove(h, data_of(h, self), wr));
       return None();
     }),
     discard: native("WeakSet.discard", ["item"], 1, (self, a) => {
       maybe_commit(h, self);
-      const wr = key_ref(h, a[0]);
-      try {
-        set_discard(h, data_of(h, self), wr);
-      } finally {
-        Py_DECREF(h, wr);
-      }
+      with_ref(h, key_ref(h, a[0]), (wr) => set_discard(h, data_of(h, self), wr));
       return None();
     }),
     update: native("WeakSet.update", ["other"], 1, (self, a) => (weakset_update(h, self, a[0]), None())),
-    difference: native("WeakSet.difference", ["other"], 1, (self, a) => {
-      const n = weakset_copy(h, self);
-      try {
-        weakset_isub(h, n, a[0]);
-      } catch (e) {
-        Py_DECREF(h, n);
-        throw e;
-      }
-      return n;
-    }),
+    difference: native("WeakSet.difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_isub(h, n, a[0]))),
     difference_update: native("WeakSet.difference_update", ["other"], 1, (self, a) => (weakset_isub(h, self, a[0]), None())),
     intersection: native("WeakSet.intersection", ["other"], 1, (self, a) => weakset_intersection(h, self, a[0])),
     intersection_update: native("WeakSet.intersection_update", ["other"], 1, (self, a) => (weakset_iand(h, self, a[0]), None())),
     issubset: native("WeakSet.issubset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_LE)),
     issuperset: native("WeakSet.issuperset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_GE)),
-    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) => {
-      const n = weakset_copy(h, self);
-      try {
-        weakset_ixor(h, n, a[0]);
-      } catch (e) {
-        Py_DECREF(h, n);
-        throw e;
-      }
-      return n;
-    }),
+    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_ixor(h, n, a[0]))),
     symmetric_difference_update: native("WeakSet.symmetric_difference_update", ["other"], 1, (self, a) => (weakset_ixor(h, self, a[0]), None())),
     union: native("WeakSet.union", ["other"], 1, (self, a) => weakset_union(h, self, a[0])),
-    isdisjoint: native("WeakSet.isdisjoint", ["other"], 1, (self, a) => {
-      const n = weakset_intersection(h, self, a[0]);
-      try {
-        return bool_ref(h, weakset_len(h, n) === 0);
-      } finally {
-        Py_DECREF(h, n);
-      }
-    }),
+    isdisjoint: native("WeakSet.isdisjoint", ["other"], 1, (self, a) =>
+      with_ref(h, weakset_intersection(h, self, a[0]), (n) => bool_ref(h, weakset_len(h, n) === 0)),
+    ),
     _commit_removals: native("WeakSet._commit_removals", [], 0, (self) => (commit_removals(h, self), None())),
   });
 
@@ -1654,11 +1449,7 @@ export function weak_container_list(h: HeapState, self: Ref, what: "keys" | "val
   if (kind === WC_SET) g = gen_new(h, self, G_WS_ITER);
   else if (kind === WC_VALUES) g = gen_new(h, self, what === "keys" ? G_WVD_KEYS : what === "values" ? G_WVD_VALUES : G_WVD_ITEMS);
   else g = gen_new(h, self, what === "keys" ? G_WKD_KEYS : what === "values" ? G_WKD_VALUES : G_WKD_ITEMS);
-  try {
-    return list_of_gen(h, g);
-  } finally {
-    Py_DECREF(h, g);
-  }
+  return with_ref(h, g, (g) => list_of_gen(h, g));
 }
 
 /** WeakSet.add for the facade's add(set, v) */
