@@ -133,13 +133,20 @@ export function method_traverse<A>(h: HeapState, op: Ref, visit: Visit<A>, arg: 
  * Returns an owned bool or NotImplemented.
  */
 export function method_richcompare(h: HeapState, a: Ref, b: Ref, op: number): Ref {
+  return bound_richcompare(h, a, b, op, METH_FUNC, METH_SELF);
+}
+
+/**
+ * The == / != of two bound callables of one type: the same callable (at `funcOff`)
+ * bound to the same object (at `selfOff`); NotImplemented for other operators/types.
+ */
+function bound_richcompare(h: HeapState, a: Ref, b: Ref, op: number, funcOff: number, selfOff: number): Ref {
   const i32 = h.i32;
   let r: Ref;
   if ((op !== 2 && op !== 3) || i32[(a + OB_TYPE) >> 2] !== i32[(b + OB_TYPE) >> 2]) {
     r = h.NotImplemented;
   } else {
-    const eq =
-      i32[(a + METH_FUNC) >> 2] === i32[(b + METH_FUNC) >> 2] && i32[(a + METH_SELF) >> 2] === i32[(b + METH_SELF) >> 2];
+    const eq = i32[(a + funcOff) >> 2] === i32[(b + funcOff) >> 2] && i32[(a + selfOff) >> 2] === i32[(b + selfOff) >> 2];
     r = eq === (op === 2) ? h.True : h.False; // Py_EQ 2, Py_NE 3
   }
   i32[r >> 2]++;
@@ -182,17 +189,7 @@ export function builtin_method_dealloc(h: HeapState, op: Ref): void {
 
 /** meth_richcompare: the same native method bound to the same object. */
 export function builtin_method_richcompare(h: HeapState, a: Ref, b: Ref, op: number): Ref {
-  const i32 = h.i32;
-  let r: Ref;
-  if ((op !== 2 && op !== 3) || i32[(a + OB_TYPE) >> 2] !== i32[(b + OB_TYPE) >> 2]) {
-    r = h.NotImplemented;
-  } else {
-    const eq =
-      i32[(a + BMETH_ID) >> 2] === i32[(b + BMETH_ID) >> 2] && i32[(a + BMETH_SELF) >> 2] === i32[(b + BMETH_SELF) >> 2];
-    r = eq === (op === 2) ? h.True : h.False;
-  }
-  i32[r >> 2]++;
-  return r;
+  return bound_richcompare(h, a, b, op, BMETH_ID, BMETH_SELF);
 }
 
 /** meth_hash: _Py_HashPointer(m_self) ^ _Py_HashPointer(ml_meth) (the native's id here). */
