@@ -95,9 +95,9 @@ import { type_call } from "../heap/construct.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
 import { generic_getattr, generic_setattr, getattr, hasattr } from "../heap/attr.js";
 import { addr, PyObject_Repr } from "../heap/repr.js";
-import { str_literal, unicode_to_js } from "../heap/str.js";
+import { unicode_to_js } from "../heap/str.js";
 import { PyObject_ClearWeakRefs, remove_dead_weakref, weakref_new, wr_deref, write_unraisable } from "./ref.js";
-import { alloc_instance, bool_ref, new_function, newref, none, py_args } from "./state.js";
+import { alloc_instance, bool_ref, for_each_kwarg, kwargs_to_dict, new_function, newref, none, py_args } from "./state.js";
 
 // ---------------------------------------------------------------- kinds
 
@@ -397,40 +397,17 @@ function for_each(h: HeapState, iterable: Ref, f: (x: Ref) => void): void {
 
 /** A new list [ref(item, callback) for item in other] (callback 0 = none). */
 function refs_list(h: HeapState, other: Ref, callback: Ref): Ref {
-  const out = list_new_empty(h, 0);
-  try {
-    for_each(h, other, (item) => {
-      const r = weakref_new(h, h.wr.ref, item, callback);
-      try {
-        list_append(h, out, r);
-      } finally {
-        Py_DECREF(h, r);
-      }
-    });
-  } catch (e) {
-    Py_DECREF(h, out);
-    throw e;
-  }
-  return out;
+  return refs_into(h, list_new_empty(h, 0), other, callback, list_append);
 }
 
 /** set(map(ref, other)) */
 function refs_set(h: HeapState, other: Ref): Ref {
-  const s = set_new(h, false);
-  try {
-    for_each(h, other, (item) => {
-      const r = weakref_new(h, h.wr.ref, item, 0);
-      try {
-        set_add(h, s, r);
-      } finally {
-        Py_DECREF(h, r);
-      }
-    });
-  } catch (e) {
-    Py_DECREF(h, s);
-    throw e;
-  }
-  return s;
+  return refs_into(h, set_new(h, false), other, 0, set_add);
+}
+
+/** `out` (new, owned) filled by add(out, ref(item, callback)) for item in other. */
+function refs_into(h: HeapState, out: Ref, other: Ref, callback: Ref, add: (h: HeapState, out: Ref, r: Ref) => void): Ref {
+  return filled(h, out, (out) => for_each(h, other, (item) => with_ref(h, weakref_new(h, h.wr.ref, item, callback), (r) => add(h, out, r))));
 }
 
 /** `a, b = pair`: two new references. */
@@ -492,23 +469,9 @@ function items_of(h: HeapState, other: Ref): Ref {
   return with_ref(h, mapping, (mapping) => with_ref(h, getattr(h, mapping, "items"), (m) => call_object(h, m, [], null)));
 }
 
-/** A dict of str keys from JS keyword arguments. */
-function kwargs_to_dict(h: HeapState, kwargs: Record<string, Ref>): Ref {
-  const d = dict_new(h);
-  try {
-    for (const [k, v] of Object.entries(kwargs)) {
-      const key = str_literal(h, k);
-      try {
-        dict_setitem(h, d, key, v);
-      } finally {
-        Py_DECREF(h, key);
-      }
-    }
-  } catch (e) {
-    Py_DECREF(h, d);
-    throw e;
-  }
-  return d;
+/** for key, value in other.items(): f(key, value) (nothing when other is missing or None) */
+function for_each_item(h: HeapState, other: Ref, f: (key: Ref, value: Ref) => void): void {
+  if (other !== 0 && other !== h.None) with_ref(h, items_of(h, other), (items) => for_each_pair(h, items, f));
 }
 
 // ---------------------------------------------------------------- _IterationGuard
@@ -858,42 +821,19 @@ function weakset_copy(h: HeapState, self: Ref): Ref {
   return type_call(h, slots_of(h, self), [self], null);
 }
 
-function weakset_isub(h: HeapState, self: Ref, other: Ref): void {
+/**
+ * __isub__ / __iand__ / __ixor__: pending removals committed, then
+ * self.data.<op>_update(refs) with refs [ref(item) for item in other] (for ^=,
+ * ref(item, self._remove)); `s -= s` and `s ^= s` clear self.data instead.
+ */
+function weakset_inplace(h: HeapState, self: Ref, other: Ref, op: "-" | "&" | "^"): void {
   maybe_commit(h, self);
-  if (self === other) {
+  if (op !== "&" && self === other) {
     set_clear(h, data_of(h, self));
     return;
   }
-  const refs = refs_list(h, other, 0);
-  try {
-    set_difference_update_internal(h, data_of(h, self), refs);
-  } finally {
-    Py_DECREF(h, refs);
-  }
-}
-
-function weakset_iand(h: HeapState, self: Ref, other: Ref): void {
-  maybe_commit(h, self);
-  const refs = refs_list(h, other, 0);
-  try {
-    set_intersection_update(h, data_of(h, self), refs);
-  } finally {
-    Py_DECREF(h, refs);
-  }
-}
-
-function weakset_ixor(h: HeapState, self: Ref, other: Ref): void {
-  maybe_commit(h, self);
-  if (self === other) {
-    set_clear(h, data_of(h, self));
-    return;
-  }
-  const refs = refs_list(h, other, remove_of(h, self));
-  try {
-    set_symmetric_difference_update(h, data_of(h, self), refs);
-  } finally {
-    Py_DECREF(h, refs);
-  }
+  const update = op === "-" ? set_difference_update_internal : op === "&" ? set_intersection_update : set_symmetric_difference_update;
+  with_ref(h, refs_list(h, other, op === "^" ? remove_of(h, self) : 0), (refs) => update(h, data_of(h, self), refs));
 }
 
 /** self.__class__(item for item in other if item in self) */
@@ -1012,24 +952,7 @@ function wvd_pop(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
 
 function wvd_popitem(h: HeapState, self: Ref): Ref {
   maybe_commit(h, self);
-  for (;;) {
-    const item = dict_popitem(h, data_of(h, self));
-    const [key, wr] = unpack_consume(h, item);
-    try {
-      const o = call_ref(h, wr);
-      if (o !== h.None) {
-        try {
-          return tuple_pack2(h, key, o);
-        } finally {
-          Py_DECREF(h, o);
-        }
-      }
-      Py_DECREF(h, o);
-    } finally {
-      Py_DECREF(h, key);
-      Py_DECREF(h, wr);
-    }
-  }
+  return mapping_popitem(h, self, WC_VALUES);
 }
 
 function wvd_setdefault(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
@@ -1044,61 +967,15 @@ function wvd_setdefault(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
 
 function wvd_update(h: HeapState, self: Ref, other: Ref, kwargs: Record<string, Ref> | null): void {
   maybe_commit(h, self);
-  const d = newref(h, data_of(h, self));
-  try {
-    if (other !== 0 && other !== h.None) {
-      const items = items_of(h, other);
-      try {
-        for_each_pair(h, items, (key, o) => wvd_store(h, self, d, key, o));
-      } finally {
-        Py_DECREF(h, items);
-      }
-    }
-    if (kwargs !== null) {
-      for (const [k, o] of Object.entries(kwargs)) {
-        const key = str_literal(h, k);
-        try {
-          wvd_store(h, self, d, key, o);
-        } finally {
-          Py_DECREF(h, key);
-        }
-      }
-    }
-  } finally {
-    Py_DECREF(h, d);
-  }
+  with_ref(h, newref(h, data_of(h, self)), (d) => {
+    for_each_item(h, other, (key, o) => wvd_store(h, self, d, key, o));
+    if (kwargs !== null) for_each_kwarg(h, kwargs, (key, o) => wvd_store(h, self, d, key, o));
+  });
 }
 
 function wvd_copy(h: HeapState, self: Ref): Ref {
   maybe_commit(h, self);
-  const result = type_call(h, h.wr.weakValueDict, [], null);
-  try {
-    with_guard(h, self, () => {
-      const it = dict_iter_new(h, data_of(h, self), 2);
-      try {
-        for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
-          const [key, wr] = unpack_consume(h, x);
-          try {
-            const o = call_ref(h, wr);
-            try {
-              if (o !== h.None) wvd_setitem(h, result, key, o);
-            } finally {
-              Py_DECREF(h, o);
-            }
-          } finally {
-            Py_DECREF(h, key);
-            Py_DECREF(h, wr);
-          }
-        }
-      } finally {
-        Py_DECREF(h, it);
-      }
-    });
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  return mapping_copy(h, self, WC_VALUES);
 }
 
 function wvd_valuerefs(h: HeapState, self: Ref): Ref {
@@ -1162,24 +1039,7 @@ function wkd_pop(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
 
 function wkd_popitem(h: HeapState, self: Ref): Ref {
   h.i32[(self + WC_DIRTY_LEN) >> 2] = 1;
-  for (;;) {
-    const item = dict_popitem(h, data_of(h, self));
-    const [key, value] = unpack_consume(h, item);
-    try {
-      const o = call_ref(h, key);
-      if (o !== h.None) {
-        try {
-          return tuple_pack2(h, o, value);
-        } finally {
-          Py_DECREF(h, o);
-        }
-      }
-      Py_DECREF(h, o);
-    } finally {
-      Py_DECREF(h, key);
-      Py_DECREF(h, value);
-    }
-  }
+  return mapping_popitem(h, self, WC_KEYS);
 }
 
 function wkd_setdefault(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
@@ -1187,65 +1047,16 @@ function wkd_setdefault(h: HeapState, self: Ref, key: Ref, deflt: Ref): Ref {
 }
 
 function wkd_update(h: HeapState, self: Ref, other: Ref, kwargs: Record<string, Ref> | null): void {
-  const d = newref(h, data_of(h, self));
-  try {
-    if (other !== 0 && other !== h.None) {
-      const items = items_of(h, other);
-      try {
-        for_each_pair(h, items, (key, value) => {
-          const wr = weakref_new(h, h.wr.ref, key, remove_of(h, self));
-          try {
-            dict_setitem(h, d, wr, value);
-          } finally {
-            Py_DECREF(h, wr);
-          }
-        });
-      } finally {
-        Py_DECREF(h, items);
-      }
-    }
-  } finally {
-    Py_DECREF(h, d);
-  }
-  if (kwargs !== null && Object.keys(kwargs).length > 0) {
-    const kd = kwargs_to_dict(h, kwargs);
-    try {
-      wkd_update(h, self, kd, null);
-    } finally {
-      Py_DECREF(h, kd);
-    }
-  }
+  with_ref(h, newref(h, data_of(h, self)), (d) =>
+    for_each_item(h, other, (key, value) =>
+      with_ref(h, weakref_new(h, h.wr.ref, key, remove_of(h, self)), (wr) => dict_setitem(h, d, wr, value)),
+    ),
+  );
+  if (kwargs !== null && Object.keys(kwargs).length > 0) with_ref(h, kwargs_to_dict(h, kwargs), (kd) => wkd_update(h, self, kd, null));
 }
 
 function wkd_copy(h: HeapState, self: Ref): Ref {
-  const result = type_call(h, h.wr.weakKeyDict, [], null);
-  try {
-    with_guard(h, self, () => {
-      const it = dict_iter_new(h, data_of(h, self), 2);
-      try {
-        for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
-          const [key, value] = unpack_consume(h, x);
-          try {
-            const o = call_ref(h, key);
-            try {
-              if (o !== h.None) wkd_setitem(h, result, o, value);
-            } finally {
-              Py_DECREF(h, o);
-            }
-          } finally {
-            Py_DECREF(h, key);
-            Py_DECREF(h, value);
-          }
-        }
-      } finally {
-        Py_DECREF(h, it);
-      }
-    });
-  } catch (e) {
-    Py_DECREF(h, result);
-    throw e;
-  }
-  return result;
+  return mapping_copy(h, self, WC_KEYS);
 }
 
 function wkd_keyrefs(h: HeapState, self: Ref): Ref {
@@ -1253,6 +1064,46 @@ function wkd_keyrefs(h: HeapState, self: Ref): Ref {
 }
 
 // ---------------------------------------------------------------- the mappings' shared parts
+
+/**
+ * An entry (a, b) of a mapping's data, both owned and released here: its weak side
+ * (the key of a WeakKeyDictionary, the value of a WeakValueDictionary) is called and,
+ * while the referent is alive, f(key, value) runs with the referent in that side's
+ * place. f's result, or undefined for a dead entry.
+ */
+function live_entry<T>(h: HeapState, kind: number, a: Ref, b: Ref, f: (key: Ref, value: Ref) => T): T | undefined {
+  try {
+    return with_ref(h, call_ref(h, kind === WC_KEYS ? a : b), (o) => (o === h.None ? undefined : kind === WC_KEYS ? f(o, b) : f(a, o)));
+  } finally {
+    Py_DECREF(h, a);
+    Py_DECREF(h, b);
+  }
+}
+
+/** popitem(): entries are popped until a live one comes, returned as a new (key, value) tuple. */
+function mapping_popitem(h: HeapState, self: Ref, kind: number): Ref {
+  for (;;) {
+    const [a, b] = unpack_consume(h, dict_popitem(h, data_of(h, self)));
+    const r = live_entry(h, kind, a, b, (key, value) => tuple_pack2(h, key, value));
+    if (r !== undefined) return r;
+  }
+}
+
+/** copy(): a new mapping of the base type with the live entries, read under an iteration guard. */
+function mapping_copy(h: HeapState, self: Ref, kind: number): Ref {
+  const t = kind === WC_KEYS ? h.wr.weakKeyDict : h.wr.weakValueDict;
+  const setitem = kind === WC_KEYS ? wkd_setitem : wvd_setitem;
+  return filled(h, type_call(h, t, [], null), (result) =>
+    with_guard(h, self, () =>
+      with_ref(h, dict_iter_new(h, data_of(h, self), 2), (it) => {
+        for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
+          const [a, b] = unpack_consume(h, x);
+          live_entry(h, kind, a, b, (key, value) => setitem(h, result, key, value));
+        }
+      }),
+    ),
+  );
+}
 
 /** dict(self.items()) for Mapping.__eq__ */
 function mapping_as_dict(h: HeapState, m: Ref): Ref {
@@ -1359,14 +1210,14 @@ export function containers_init_types(h: HeapState, mk: (name: string, proto: Pr
       return None();
     }),
     update: native("WeakSet.update", ["other"], 1, (self, a) => (weakset_update(h, self, a[0]), None())),
-    difference: native("WeakSet.difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_isub(h, n, a[0]))),
-    difference_update: native("WeakSet.difference_update", ["other"], 1, (self, a) => (weakset_isub(h, self, a[0]), None())),
+    difference: native("WeakSet.difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_inplace(h, n, a[0], "-"))),
+    difference_update: native("WeakSet.difference_update", ["other"], 1, (self, a) => (weakset_inplace(h, self, a[0], "-"), None())),
     intersection: native("WeakSet.intersection", ["other"], 1, (self, a) => weakset_intersection(h, self, a[0])),
-    intersection_update: native("WeakSet.intersection_update", ["other"], 1, (self, a) => (weakset_iand(h, self, a[0]), None())),
+    intersection_update: native("WeakSet.intersection_update", ["other"], 1, (self, a) => (weakset_inplace(h, self, a[0], "&"), None())),
     issubset: native("WeakSet.issubset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_LE)),
     issuperset: native("WeakSet.issuperset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_GE)),
-    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_ixor(h, n, a[0]))),
-    symmetric_difference_update: native("WeakSet.symmetric_difference_update", ["other"], 1, (self, a) => (weakset_ixor(h, self, a[0]), None())),
+    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_inplace(h, n, a[0], "^"))),
+    symmetric_difference_update: native("WeakSet.symmetric_difference_update", ["other"], 1, (self, a) => (weakset_inplace(h, self, a[0], "^"), None())),
     union: native("WeakSet.union", ["other"], 1, (self, a) => weakset_union(h, self, a[0])),
     isdisjoint: native("WeakSet.isdisjoint", ["other"], 1, (self, a) =>
       with_ref(h, weakset_intersection(h, self, a[0]), (n) => bool_ref(h, weakset_len(h, n) === 0)),

@@ -43,9 +43,9 @@ import { call_object } from "../heap/call.js";
 import { PyObject_IsTrue } from "../heap/abstract.js";
 import { generic_getattr, generic_setattr } from "../heap/attr.js";
 import { addr } from "../heap/repr.js";
-import { str_literal, unicode_to_js } from "../heap/str.js";
+import { unicode_to_js } from "../heap/str.js";
 import { weakref_new, wr_deref } from "./ref.js";
-import { alloc_instance, bool_ref, newref, none, py_args } from "./state.js";
+import { alloc_instance, bool_ref, kwargs_to_dict, newref, none, py_args } from "./state.js";
 
 const INFO_SLOTS = [FINFO_ARGS, FINFO_ATEXIT, FINFO_FUNC, FINFO_INDEX, FINFO_KWARGS, FINFO_WEAKREF];
 
@@ -116,21 +116,7 @@ export function finalize_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Re
 /** `kwargs or None` as a new dict (or None). */
 function kwargs_dict(h: HeapState, kwargs: Record<string, Ref> | null): Ref {
   if (kwargs === null || Object.keys(kwargs).length === 0) return none(h);
-  const d = dict_new(h);
-  try {
-    for (const [k, v] of Object.entries(kwargs)) {
-      const key = str_literal(h, k);
-      try {
-        dict_setitem(h, d, key, v);
-      } finally {
-        Py_DECREF(h, key);
-      }
-    }
-  } catch (e) {
-    Py_DECREF(h, d);
-    throw e;
-  }
-  return d;
+  return kwargs_to_dict(h, kwargs);
 }
 
 /** `info.kwargs or {}` as a new dict. */

@@ -8,16 +8,18 @@
 //
 // Also the small helpers every file of the module uses: allocating an instance of
 // one of our types or of a class derived from one (PyType_GenericAlloc without the
-// tracking), Py_RETURN_NONE, and argument-count errors with CPython's texts.
+// tracking), Py_RETURN_NONE, argument-count errors with CPython's texts, and JS
+// keyword arguments walked or gathered as str-keyed dicts.
 //
 // Never touches: other modules' objects beyond their public functions.
 
 import { PyError } from "../heap/errors.js";
-import { Py_DECREF } from "../heap/refcount.js";
+import { filled, Py_DECREF, with_ref } from "../heap/refcount.js";
 export { alloc_instance } from "../heap/instance.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import type { TypeSlots } from "../heap/typeslots.js";
 import { function_new } from "../heap/function.js";
+import { dict_new, dict_setitem } from "../heap/dict.js";
 import { str_literal } from "../heap/str.js";
 
 export class WeakrefState {
@@ -136,4 +138,14 @@ export function new_function(h: HeapState, fn: JsCallable, name: string, qualnam
   } finally {
     for (const r of strs) Py_DECREF(h, r);
   }
+}
+
+/** for k, v in kwargs.items(): f(key, v), with key a new str held for the call */
+export function for_each_kwarg(h: HeapState, kwargs: Record<string, Ref>, f: (key: Ref, value: Ref) => void): void {
+  for (const [k, v] of Object.entries(kwargs)) with_ref(h, str_literal(h, k), (key) => f(key, v));
+}
+
+/** A new dict of str keys from JS keyword arguments. */
+export function kwargs_to_dict(h: HeapState, kwargs: Record<string, Ref>): Ref {
+  return filled(h, dict_new(h), (d) => for_each_kwarg(h, kwargs, (key, v) => dict_setitem(h, d, key, v)));
 }
