@@ -16,7 +16,7 @@ import { PyError } from "../heap/errors.js";
 import * as L from "../heap/layout.js";
 import * as K from "../heap/typeslots.js";
 import { is_subtype, slots_of, slots_of_type } from "../heap/typeobject.js";
-import { Py_DECREF, _Py_Dealloc } from "../heap/refcount.js";
+import { filled, Py_DECREF, with_ref, _Py_Dealloc } from "../heap/refcount.js";
 import { long_from_bigint, long_from_number, long_to_js } from "../heap/int.js";
 import { float_new, float_value } from "../heap/float.js";
 import { str_literal, unicode_to_js, intern_js } from "../heap/str.js";
@@ -407,19 +407,16 @@ export class Heap {
 
   // ------------------------------------------------------------ conversions
 
-  /** Deep conversion from JS (cycles in the input become cycles on the heap). */
+  /**
+   * Deep conversion from JS (cycles in the input become cycles on the heap). Nesting
+   * counts towards the recursion limit, as toJS's does: past it a RecursionError, with
+   * everything made so far released.
+   */
   from(value: JsValue): Ref {
-    const seen = new Map<object, Ref>();
-    const created: Ref[] = [];
-    try {
-      return this.#own(this.#from(value, seen, created));
-    } finally {
-      // the containers hold their own references now
-      for (const r of created) Py_DECREF(this.h, r);
-    }
+    return this.#own(this.#from(value, new Map()));
   }
 
-  #from(value: unknown, seen: Map<object, Ref>, created: Ref[]): Ref {
+  #from(value: unknown, seen: Map<object, Ref>): Ref {
     const h = this.h;
     switch (typeof value) {
       case "number":
@@ -447,71 +444,48 @@ export class Heap {
           return prior;
         }
         if (value instanceof Uint8Array) return bytes_from(h, value);
-        // A failure part-way (MemoryError, an unhashable key) releases the container
-        // being built and the item in hand; what is left in a cycle goes to the collector.
-        if (Array.isArray(value)) {
-          const l = list_from_array(h, []);
-          seen.set(value, l);
-          try {
-            for (const v of value) {
-              const r = this.#from(v, seen, created);
-              try {
-                list_append(h, l, r);
-              } finally {
-                Py_DECREF(h, r);
-              }
-            }
-          } catch (e) {
-            Py_DECREF(h, l);
-            throw e;
-          }
-          return l;
-        }
-        if (value instanceof Set) {
-          const s = make_new_set(h, h.T.set);
-          try {
-            for (const v of value) {
-              const r = this.#from(v, seen, created);
-              try {
-                set_add(h, s, r);
-              } finally {
-                Py_DECREF(h, r);
-              }
-            }
-          } catch (e) {
-            Py_DECREF(h, s);
-            throw e;
-          }
-          return s;
-        }
-        const d = dict_new(h);
-        seen.set(value, d);
+        Py_EnterRecursiveCall(h, " while converting a JS value to a Python object");
         try {
-          const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
-          for (const [k, v] of entries) {
-            const kr = this.#from(k, seen, created);
-            let vr: Ref;
-            try {
-              vr = this.#from(v, seen, created);
-            } catch (e) {
-              Py_DECREF(h, kr);
-              throw e;
-            }
-            try {
-              dict_setitem(h, d, kr, vr);
-            } finally {
-              Py_DECREF(h, kr);
-              Py_DECREF(h, vr);
-            }
-          }
-        } catch (e) {
-          Py_DECREF(h, d);
-          throw e;
+          return this.#fromContainer(value, seen);
+        } finally {
+          Py_LeaveRecursiveCall(h);
         }
-        return d;
       }
     }
     throw new PyError("TypeError", `cannot convert a JS ${typeof value} to a Python object`);
+  }
+
+  /**
+   * An array, Set, Map or plain object as a list, set or dict. The container is in
+   * `seen` before its items are converted, so an item that is the container itself
+   * becomes a cycle (a set holding itself: unhashable, as in Python). A failure
+   * part-way (MemoryError, an unhashable key) releases the container being built and
+   * the items in hand; what is left in a cycle goes to the collector.
+   */
+  #fromContainer(value: object, seen: Map<object, Ref>): Ref {
+    const h = this.h;
+    if (Array.isArray(value)) {
+      const l = list_from_array(h, []);
+      seen.set(value, l);
+      return filled(h, l, () => {
+        for (const v of value) with_ref(h, this.#from(v, seen), (r) => list_append(h, l, r));
+      });
+    }
+    if (value instanceof Set) {
+      const s = make_new_set(h, h.T.set);
+      seen.set(value, s);
+      return filled(h, s, () => {
+        for (const v of value) with_ref(h, this.#from(v, seen), (r) => set_add(h, s, r));
+      });
+    }
+    const d = dict_new(h);
+    seen.set(value, d);
+    return filled(h, d, () => {
+      const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
+      for (const [k, v] of entries) {
+        with_ref(h, this.#from(k, seen), (kr) => with_ref(h, this.#from(v, seen), (vr) => dict_setitem(h, d, kr, vr)));
+      }
+    });
   }
 
   #unown(): void {

@@ -349,6 +349,42 @@ print(json.dumps(out))`);
       }
     }));
 
+  it("from() of a 200,000-deep JS array raises RecursionError (not a raw RangeError) and leaks nothing", () =>
+    withHeap(backend, (heap) => {
+      const root: unknown[] = [];
+      let a = root;
+      for (let i = 0; i < 200_000; i++) {
+        const n: unknown[] = [];
+        a.push(n);
+        a = n;
+      }
+      expect(() => heap.from(root as never)).toThrow(/^maximum recursion depth exceeded while converting a JS value/);
+      expect(heap.h.recursion_depth).toBe(0);
+      // 999 levels (the limit less one for the outermost call) still convert
+      const ok: unknown[] = [];
+      a = ok;
+      for (let i = 0; i < 998; i++) {
+        const n: unknown[] = [];
+        a.push(n);
+        a = n;
+      }
+      heap.decref(heap.from(ok as never));
+    }));
+
+  it("from() of a JS Set that holds itself raises Python's unhashable-set TypeError and leaks nothing", () =>
+    withHeap(backend, (heap) => {
+      const s = new Set<unknown>([1]);
+      s.add(s);
+      expect(() => heap.from(s as never)).toThrow("unhashable type: 'set'");
+      // an array holding itself is a cycle on the heap
+      const arr: unknown[] = [1];
+      arr.push(arr);
+      const l = heap.from(arr as never);
+      expect(heap.repr(l)).toBe("[1, [...]]");
+      heap.decref(l);
+      heap.gc.collect();
+    }));
+
   it("prints an instance's address as CPython's %p of the object", () =>
     withHeap(backend, (heap) => {
       const o = heap.new(heap.types.object);
