@@ -1216,7 +1216,9 @@ export function containers_init_types(h: HeapState, mk: (name: string, proto: Pr
     intersection_update: native("WeakSet.intersection_update", ["other"], 1, (self, a) => (weakset_inplace(h, self, a[0], "&"), None())),
     issubset: native("WeakSet.issubset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_LE)),
     issuperset: native("WeakSet.issuperset", ["other"], 1, (self, a) => weakset_richcompare(h, self, a[0], Py_GE)),
-    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) => filled(h, weakset_copy(h, self), (n) => weakset_inplace(h, n, a[0], "^"))),
+    symmetric_difference: native("WeakSet.symmetric_difference", ["other"], 1, (self, a) =>
+      filled(h, weakset_copy(h, self), (n) => weakset_inplace(h, n, a[0], "^")),
+    ),
     symmetric_difference_update: native("WeakSet.symmetric_difference_update", ["other"], 1, (self, a) => (weakset_inplace(h, self, a[0], "^"), None())),
     union: native("WeakSet.union", ["other"], 1, (self, a) => weakset_union(h, self, a[0])),
     isdisjoint: native("WeakSet.isdisjoint", ["other"], 1, (self, a) =>

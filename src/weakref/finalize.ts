@@ -32,7 +32,7 @@ import {
 } from "../heap/layout.js";
 import { PyError, toPyError } from "../heap/errors.js";
 import { gc_track, gc_untrack, object_free } from "../heap/object.js";
-import { Py_CLEAR, Py_DECREF } from "../heap/refcount.js";
+import { filled, Py_CLEAR, Py_DECREF, with_ref } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import type { ProtocolSlots, TypeSlots, Visit } from "../heap/typeslots.js";
 import { is_subtype, slots_of } from "../heap/typeobject.js";
@@ -90,11 +90,11 @@ export function finalize_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Re
   const st = h.wr;
   const self = alloc_instance(h, t);
   gc_track(h, self);
-  try {
+  return filled(h, self, (self) => {
     st.registeredWithAtexit = true;
     const info = alloc_instance(h, st.finalizeInfo);
     gc_track(h, info);
-    try {
+    with_ref(h, info, (info) => {
       h.i32[(info + FINFO_WEAKREF) >> 2] = weakref_new(h, st.ref, args[0], self);
       h.i32[(info + FINFO_FUNC) >> 2] = newref(h, args[1]);
       h.i32[(info + FINFO_ARGS) >> 2] = tuple_from_array(h, args.slice(2));
@@ -103,14 +103,8 @@ export function finalize_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Re
       h.i32[(info + FINFO_INDEX) >> 2] = long_from_number(h, st.nextIndex++);
       dict_setitem(h, st.registry, self, info);
       st.dirty = true;
-    } finally {
-      Py_DECREF(h, info);
-    }
-  } catch (e) {
-    Py_DECREF(h, self);
-    throw e;
-  }
-  return self;
+    });
+  });
 }
 
 /** `kwargs or None` as a new dict (or None). */
@@ -144,8 +138,7 @@ export function finalize_call(h: HeapState, self: Ref, args: Ref[], kwargs: Reco
       }
     }
   }
-  const info = registry_pop(h, self);
-  try {
+  return with_ref(h, registry_pop(h, self), (info) => {
     if (info !== h.None && !h.wr.shutdown) {
       const func = newref(h, h.i32[(info + FINFO_FUNC) >> 2]);
       const fargs = newref(h, h.i32[(info + FINFO_ARGS) >> 2]);
@@ -167,9 +160,7 @@ export function finalize_call(h: HeapState, self: Ref, args: Ref[], kwargs: Reco
       }
     }
     return none(h);
-  } finally {
-    Py_DECREF(h, info);
-  }
+  });
 }
 
 /**
@@ -185,12 +176,9 @@ function registry_pop(h: HeapState, self: Ref): Ref {
 
 /** (obj, func, args, kwargs or {}) for a live entry: a new tuple. */
 function info_tuple(h: HeapState, obj: Ref, info: Ref): Ref {
-  const kw = kwargs_or_empty(h, info);
-  try {
-    return tuple_from_array(h, [obj, h.i32[(info + FINFO_FUNC) >> 2], h.i32[(info + FINFO_ARGS) >> 2], kw]);
-  } finally {
-    Py_DECREF(h, kw);
-  }
+  return with_ref(h, kwargs_or_empty(h, info), (kw) =>
+    tuple_from_array(h, [obj, h.i32[(info + FINFO_FUNC) >> 2], h.i32[(info + FINFO_ARGS) >> 2], kw]),
+  );
 }
 
 /** finalize.detach(): the tuple once while alive (the entry is popped), else None. */
@@ -198,22 +186,16 @@ export function finalize_detach(h: HeapState, self: Ref): Ref {
   check_finalize(h, self);
   const found = dict_getitem(h, h.wr.registry, self);
   if (found === 0) return none(h);
-  const info = newref(h, found);
-  try {
+  return with_ref(h, newref(h, found), (info) => {
     const obj = wr_deref(h, h.i32[(info + FINFO_WEAKREF) >> 2]);
     if (obj === 0) return none(h);
-    h.i32[obj >> 2]++;
-    try {
+    return with_ref(h, newref(h, obj), (obj) => {
       const popped = registry_pop(h, self);
       const ok = popped !== h.None;
       Py_DECREF(h, popped);
       return ok ? info_tuple(h, obj, info) : none(h);
-    } finally {
-      Py_DECREF(h, obj);
-    }
-  } finally {
-    Py_DECREF(h, info);
-  }
+    });
+  });
 }
 
 /** finalize.peek(): the tuple while alive, else None. */

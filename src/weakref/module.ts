@@ -9,7 +9,7 @@
 // Handle validation is the facade's job; these functions trust their Refs.
 
 import { WR_OBJECT } from "../heap/layout.js";
-import { Py_DECREF } from "../heap/refcount.js";
+import { Py_DECREF, with_ref } from "../heap/refcount.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import { function_new } from "../heap/function.js";
 import { str_literal } from "../heap/str.js";
@@ -81,12 +81,7 @@ export function as_callable(h: HeapState, cb: Callback): Ref {
   if (cb === undefined || cb === null) return 0;
   if (typeof cb === "function") {
     const fname = /^[A-Za-z_][A-Za-z0-9_]*$/.test(cb.name) ? cb.name : "<lambda>";
-    const name = str_literal(h, fname);
-    try {
-      return function_new(h, cb, name, name, 0);
-    } finally {
-      Py_DECREF(h, name);
-    }
+    return with_ref(h, str_literal(h, fname), (name) => function_new(h, cb, name, name, 0));
   }
   return newref(h, cb);
 }

@@ -14,7 +14,7 @@
 
 import { WR_OBJECT } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
-import { Py_DECREF } from "../heap/refcount.js";
+import { Py_DECREF, with_ref } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import type { ProtocolSlots } from "../heap/typeslots.js";
 import { slots_of } from "../heap/typeobject.js";
@@ -55,12 +55,7 @@ function unwrap(h: HeapState, o: Ref): Ref {
 
 /** Run `f` on the proxy's referent, held for the duration. */
 function forward<T>(h: HeapState, proxy: Ref, f: (obj: Ref) => T): T {
-  const obj = proxy_get(h, proxy);
-  try {
-    return f(obj);
-  } finally {
-    Py_DECREF(h, obj);
-  }
+  return with_ref(h, proxy_get(h, proxy), f);
 }
 
 /** proxy_repr: "<weakproxy at %p to %s at %p>" (the referent is None once dead). */

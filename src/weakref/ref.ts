@@ -39,7 +39,7 @@ import {
 } from "../heap/layout.js";
 import { PyError, toPyError } from "../heap/errors.js";
 import { gc_alloc, gc_track, gc_untrack, object_free } from "../heap/object.js";
-import { Py_DECREF, Py_XDECREF } from "../heap/refcount.js";
+import { Py_DECREF, Py_XDECREF, with_ref } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { K_FUNCTION, K_PROXY, K_STR, K_TYPE, K_WEAKREF, Py_EQ, Py_NE, type TypeSlots, type Visit } from "../heap/typeslots.js";
 import { is_subtype, slots_of } from "../heap/typeobject.js";
@@ -375,26 +375,19 @@ function name_of(h: HeapState, obj: Ref): string | null {
     if (e instanceof PyError && e.pytype === "AttributeError") return null;
     throw e;
   }
-  try {
-    return slots_of(h, name).kind === K_STR ? unicode_to_js(h, name) : null;
-  } finally {
-    Py_DECREF(h, name);
-  }
+  return with_ref(h, name, (name) => (slots_of(h, name).kind === K_STR ? unicode_to_js(h, name) : null));
 }
 
 /** weakref_repr */
 export function weakref_repr(h: HeapState, self: Ref): string {
   const obj = wr_deref(h, self);
   if (obj === 0) return `<weakref at ${addr(self)}; dead>`;
-  h.i32[obj >> 2]++;
-  try {
+  return with_ref(h, newref(h, obj), (obj) => {
     const name = name_of(h, obj);
     const tname = slots_of(h, obj).name;
     if (name === null) return `<weakref at ${addr(self)}; to '${tname}' at ${addr(obj)}>`;
     return `<weakref at ${addr(self)}; to '${tname}' at ${addr(obj)} (${name})>`;
-  } finally {
-    Py_DECREF(h, obj);
-  }
+  });
 }
 
 /**

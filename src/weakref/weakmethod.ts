@@ -26,7 +26,7 @@ import {
   WR_CALLBACK,
 } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
-import { Py_CLEAR, Py_DECREF } from "../heap/refcount.js";
+import { filled, Py_CLEAR, Py_DECREF, with_ref } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { K_METHOD, Py_EQ, Py_NE, type ProtocolSlots, type TypeSlots, type Visit } from "../heap/typeslots.js";
 import { is_subtype, slots_of } from "../heap/typeobject.js";
@@ -67,25 +67,17 @@ function weakmethod_cb(h: HeapState, fn: Ref): void {
   const selfWr = dict_getitem(h, d, h.wr.names.self_wr);
   const self = selfWr !== 0 ? wr_deref(h, selfWr) : 0;
   if (self === 0) throw new PyError("AttributeError", "'NoneType' object has no attribute '_alive'");
-  h.i32[self >> 2]++;
-  try {
+  with_ref(h, newref(h, self), (self) => {
     if (alive_of(h, self)) {
       const old = h.i32[(self + WM_ALIVE) >> 2];
       h.i32[(self + WM_ALIVE) >> 2] = bool_ref(h, false);
       Py_DECREF(h, old);
       const callback = dict_getitem(h, h.i32[(fn + FUNC_DICT) >> 2], h.wr.names.callback);
       if (callback !== 0 && callback !== h.None) {
-        h.i32[callback >> 2]++;
-        try {
-          Py_DECREF(h, call_object(h, callback, [self], null));
-        } finally {
-          Py_DECREF(h, callback);
-        }
+        with_ref(h, newref(h, callback), (callback) => Py_DECREF(h, call_object(h, callback, [self], null)));
       }
     }
-  } finally {
-    Py_DECREF(h, self);
-  }
+  });
 }
 
 /** A new `_cb` function whose __dict__ holds the `callback` cell. */
@@ -93,15 +85,11 @@ function make_cb(h: HeapState, callback: Ref): Ref {
   const state = { fn: 0 as Ref };
   const fn = new_function(h, () => weakmethod_cb(h, state.fn), "_cb", "WeakMethod.__new__.<locals>._cb", "weakref");
   state.fn = fn;
-  try {
+  return filled(h, fn, (fn) => {
     const d = dict_new(h);
     h.i32[(fn + FUNC_DICT) >> 2] = d;
     dict_setitem(h, d, h.wr.names.callback, callback);
-  } catch (e) {
-    Py_DECREF(h, fn);
-    throw e;
-  }
-  return fn;
+  });
 }
 
 /** WeakMethod.__new__(cls, meth, callback=None) (+ ref.__init__'s keyword check). */
@@ -127,12 +115,7 @@ export function weakmethod_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: 
     h.i32[(self + WM_FUNC_REF) >> 2] = weakref_new(h, h.wr.ref, func, cb);
     h.i32[(self + WM_METH_TYPE) >> 2] = newref(h, h.i32[(meth + OB_TYPE) >> 2]);
     h.i32[(self + WM_ALIVE) >> 2] = bool_ref(h, true);
-    const selfWr = weakref_new(h, h.wr.ref, self, 0);
-    try {
-      dict_setitem(h, h.i32[(cb + FUNC_DICT) >> 2], h.wr.names.self_wr, selfWr);
-    } finally {
-      Py_DECREF(h, selfWr);
-    }
+    with_ref(h, weakref_new(h, h.wr.ref, self, 0), (selfWr) => dict_setitem(h, h.i32[(cb + FUNC_DICT) >> 2], h.wr.names.self_wr, selfWr));
   } catch (e) {
     if (self !== 0) Py_DECREF(h, self);
     throw e;
