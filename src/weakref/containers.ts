@@ -93,11 +93,23 @@ import { native_register } from "../heap/function.js";
 import { call_object } from "../heap/call.js";
 import { type_call } from "../heap/construct.js";
 import { PyIter_Next, PyObject_GetIter, PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
-import { generic_getattr, generic_setattr, getattr, hasattr } from "../heap/attr.js";
+import { generic_setattr, getattr, hasattr } from "../heap/attr.js";
 import { addr, PyObject_Repr } from "../heap/repr.js";
 import { unicode_to_js } from "../heap/str.js";
 import { PyObject_ClearWeakRefs, remove_dead_weakref, weakref_new, wr_deref, write_unraisable } from "./ref.js";
-import { alloc_instance, bool_ref, for_each_kwarg, kwargs_to_dict, new_function, newref, none, py_args } from "./state.js";
+import {
+  alloc_instance,
+  bool_ref,
+  for_each_kwarg,
+  getattr_generic,
+  kwargs_to_dict,
+  member_set,
+  new_function,
+  newref,
+  no_attribute,
+  none,
+  py_args,
+} from "./state.js";
 
 // ---------------------------------------------------------------- kinds
 
@@ -123,13 +135,10 @@ export function is_weak_container(h: HeapState, op: Ref): boolean {
 
 function field(h: HeapState, self: Ref, off: number, name: string): Ref {
   const v = h.i32[(self + off) >> 2];
-  if (v === 0) throw no_field(h, self, name);
+  if (v === 0) throw no_attribute(h, self, name);
   return v;
 }
 
-function no_field(h: HeapState, self: Ref, name: string): PyError {
-  return new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
-}
 const data_of = (h: HeapState, self: Ref): Ref => field(h, self, WC_DATA, "data");
 const pending_of = (h: HeapState, self: Ref): Ref => field(h, self, WC_PENDING, "_pending_removals");
 const iterating_of = (h: HeapState, self: Ref): Ref => field(h, self, WC_ITERATING, "_iterating");
@@ -183,7 +192,7 @@ function remove_callback(h: HeapState, st: RemoveState, item: Ref | undefined): 
     if (st.kind === WC_VALUES) {
       // wr.key
       if (h.i32[(item + OB_TYPE) >> 2] !== h.wr.keyedRef.ref && !is_subtype(slots_of(h, item), h.wr.keyedRef)) {
-        throw new PyError("AttributeError", `'${slots_of(h, item).name}' object has no attribute 'key'`);
+        throw no_attribute(h, item, "key");
       }
       key = h.i32[(item + KEYEDREF_KEY) >> 2];
     }
@@ -339,21 +348,13 @@ function wc_getattro(h: HeapState, self: Ref, name: string): Ref {
     const w = h.i32[(self + WC_WEAKLIST) >> 2];
     return w !== 0 ? newref(h, w) : none(h);
   }
-  const r = generic_getattr(h, self, name);
-  if (r === 0) throw new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
-  return r;
+  return getattr_generic(h, self, name);
 }
 
 function wc_setattro(h: HeapState, self: Ref, name: string, value: Ref): void {
   const off = WC_ATTRS[name];
   if (off !== undefined) {
-    if (value === 0) {
-      if (h.i32[(self + off) >> 2] === 0) throw new PyError("AttributeError", name);
-      Py_CLEAR(h, self + off);
-      return;
-    }
-    h.i32[value >> 2]++;
-    set_field(h, self + off, value);
+    member_set(h, self, off, name, value);
     return;
   }
   if (name === "_dirty_len" && wc_kind(h, self) === WC_KEYS && value !== 0) {

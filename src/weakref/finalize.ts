@@ -41,11 +41,11 @@ import { tuple_from_array, tuple_size } from "../heap/tuple.js";
 import { long_as_exact_number, long_from_number } from "../heap/int.js";
 import { call_object } from "../heap/call.js";
 import { PyObject_IsTrue } from "../heap/abstract.js";
-import { generic_getattr, generic_setattr } from "../heap/attr.js";
+import { generic_setattr } from "../heap/attr.js";
 import { addr } from "../heap/repr.js";
 import { unicode_to_js } from "../heap/str.js";
 import { weakref_new, wr_deref } from "./ref.js";
-import { alloc_instance, bool_ref, kwargs_to_dict, newref, none, py_args } from "./state.js";
+import { alloc_instance, bool_ref, getattr_generic, kwargs_to_dict, newref, none, py_args } from "./state.js";
 
 const INFO_SLOTS = [FINFO_ARGS, FINFO_ATEXIT, FINFO_FUNC, FINFO_INDEX, FINFO_KWARGS, FINFO_WEAKREF];
 
@@ -243,9 +243,7 @@ function finalize_repr(h: HeapState, self: Ref): string {
 function finalize_getattro(h: HeapState, self: Ref, name: string): Ref {
   if (name === "alive") return bool_ref(h, finalize_alive(h, self));
   if (name === "atexit") return bool_ref(h, finalize_get_atexit(h, self));
-  const r = generic_getattr(h, self, name);
-  if (r === 0) throw new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
-  return r;
+  return getattr_generic(h, self, name);
 }
 
 function finalize_setattro(h: HeapState, self: Ref, name: string, value: Ref): void {

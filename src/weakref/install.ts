@@ -41,15 +41,15 @@ import {
 import { PyError, memoryError } from "../heap/errors.js";
 import { gc_list_init } from "../heap/gclist.js";
 import { gc_untrack } from "../heap/object.js";
-import { Py_CLEAR, Py_DECREF } from "../heap/refcount.js";
+import { Py_CLEAR } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { K_FINALIZE, K_PROXY, K_WEAKCONTAINER, K_WEAKREF, type ProtocolSlots, type TypeSlots, type Visit } from "../heap/typeslots.js";
-import { IMMORTAL_REFCNT, new_type, slots_of, type TypeSpec } from "../heap/typeobject.js";
+import { IMMORTAL_REFCNT, new_type, type TypeSpec } from "../heap/typeobject.js";
 import { intern_js } from "../heap/str.js";
 import { dict_new } from "../heap/dict.js";
 import { tuple_from_array } from "../heap/tuple.js";
-import { generic_getattr, generic_setattr } from "../heap/attr.js";
-import { WeakrefState, newref, py_args } from "./state.js";
+import { generic_setattr } from "../heap/attr.js";
+import { WeakrefState, getattr_generic, member_get, member_set, py_args } from "./state.js";
 import {
   PyObject_ClearWeakRefs,
   clear_weakrefs_no_callbacks,
@@ -115,21 +115,13 @@ function keyedref_tp_new(h: HeapState, t: TypeSlots, args: Ref[], kwargs: Record
 }
 
 function keyedref_getattro(h: HeapState, self: Ref, name: string): Ref {
-  if (name === "key") {
-    const k = h.i32[(self + KEYEDREF_KEY) >> 2];
-    if (k === 0) throw new PyError("AttributeError", "key");
-    return newref(h, k);
-  }
+  if (name === "key") return member_get(h, self, KEYEDREF_KEY, "key");
   return weakref_getattro(h, self, name);
 }
 
 function keyedref_setattro(h: HeapState, self: Ref, name: string, value: Ref): void {
   if (name === "key") {
-    const old = h.i32[(self + KEYEDREF_KEY) >> 2];
-    if (value === 0 && old === 0) throw new PyError("AttributeError", "key");
-    if (value !== 0) h.i32[value >> 2]++;
-    h.i32[(self + KEYEDREF_KEY) >> 2] = value;
-    if (old !== 0) Py_DECREF(h, old);
+    member_set(h, self, KEYEDREF_KEY, "key", value);
     return;
   }
   weakref_setattro(h, self, name, value);
@@ -324,12 +316,6 @@ const INFO_NAMES: Record<string, number> = {
 /** finalize._Info's slot members, then the generic lookup. */
 function info_getattro(h: HeapState, o: Ref, name: string): Ref {
   const off = INFO_NAMES[name];
-  if (off !== undefined) {
-    const v = h.i32[(o + off) >> 2];
-    if (v === 0) throw new PyError("AttributeError", name);
-    return newref(h, v);
-  }
-  const r = generic_getattr(h, o, name);
-  if (r === 0) throw new PyError("AttributeError", `'${slots_of(h, o).name}' object has no attribute '${name}'`);
-  return r;
+  if (off !== undefined) return member_get(h, o, off, name);
+  return getattr_generic(h, o, name);
 }

@@ -48,11 +48,11 @@ import { list_new_empty, list_append } from "../heap/list.js";
 import { PyObject_Hash, PyObject_RichCompare } from "../heap/abstract.js";
 import { call_object, js_result } from "../heap/call.js";
 import { function_js } from "../heap/function.js";
-import { generic_getattr, generic_setattr, getattr } from "../heap/attr.js";
+import { generic_setattr, getattr } from "../heap/attr.js";
 import { addr } from "../heap/repr.js";
 import { dict_discard, dict_getitem_knownhash } from "../heap/dict.js";
 import { unicode_to_js } from "../heap/str.js";
-import { alloc_instance, newref, no_keywords, none, unpack_args } from "./state.js";
+import { alloc_instance, getattr_generic, newref, no_keywords, none, unpack_args } from "./state.js";
 
 // ---------------------------------------------------------------- checks
 
@@ -415,19 +415,13 @@ export function weakref_richcompare(h: HeapState, self: Ref, other: Ref, op: num
   }
 }
 
-function no_attribute(h: HeapState, self: Ref, name: string): PyError {
-  return new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
-}
-
 /** ref's attributes: the `__callback__` member, then the generic lookup. */
 export function weakref_getattro(h: HeapState, self: Ref, name: string): Ref {
   if (name === "__callback__") {
     const cb = h.i32[(self + WR_CALLBACK) >> 2];
     return cb !== 0 ? newref(h, cb) : none(h);
   }
-  const r = generic_getattr(h, self, name);
-  if (r === 0) throw no_attribute(h, self, name);
-  return r;
+  return getattr_generic(h, self, name);
 }
 
 /** ref's setattr: `__callback__` is read-only, anything else is generic. */

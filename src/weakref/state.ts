@@ -8,8 +8,9 @@
 //
 // Also the small helpers every file of the module uses: allocating an instance of
 // one of our types or of a class derived from one (PyType_GenericAlloc without the
-// tracking), Py_RETURN_NONE, argument-count errors with CPython's texts, and JS
-// keyword arguments walked or gathered as str-keyed dicts.
+// tracking), Py_RETURN_NONE, the generic attribute lookup and slot members
+// (T_OBJECT_EX) with CPython's AttributeError texts, argument-count errors with
+// CPython's texts, and JS keyword arguments walked or gathered as str-keyed dicts.
 //
 // Never touches: other modules' objects beyond their public functions.
 
@@ -19,6 +20,8 @@ export { alloc_instance } from "../heap/instance.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import type { TypeSlots } from "../heap/typeslots.js";
 import { function_new } from "../heap/function.js";
+import { generic_getattr } from "../heap/attr.js";
+import { slots_of } from "../heap/typeobject.js";
 import { dict_new, dict_setitem } from "../heap/dict.js";
 import { str_literal } from "../heap/str.js";
 
@@ -85,6 +88,34 @@ export function bool_ref(h: HeapState, b: boolean): Ref {
 export function newref(h: HeapState, o: Ref): Ref {
   h.i32[o >> 2]++;
   return o;
+}
+
+/** "'T' object has no attribute 'name'" */
+export function no_attribute(h: HeapState, op: Ref, name: string): PyError {
+  return new PyError("AttributeError", `'${slots_of(h, op).name}' object has no attribute '${name}'`);
+}
+
+/** PyObject_GenericGetAttr: the attribute (new reference), or no_attribute's error. */
+export function getattr_generic(h: HeapState, op: Ref, name: string): Ref {
+  const r = generic_getattr(h, op, name);
+  if (r === 0) throw no_attribute(h, op, name);
+  return r;
+}
+
+/** PyMember_GetOne for a T_OBJECT_EX slot at `off`: a new reference; AttributeError(name) when unset. */
+export function member_get(h: HeapState, op: Ref, off: number, name: string): Ref {
+  const v = h.i32[(op + off) >> 2];
+  if (v === 0) throw new PyError("AttributeError", name);
+  return newref(h, v);
+}
+
+/** PyMember_SetOne for a T_OBJECT_EX slot at `off` (value 0 deletes; deleting an unset slot is AttributeError(name)). */
+export function member_set(h: HeapState, op: Ref, off: number, name: string, value: Ref): void {
+  const old = h.i32[(op + off) >> 2];
+  if (value === 0 && old === 0) throw new PyError("AttributeError", name);
+  if (value !== 0) h.i32[value >> 2]++;
+  h.i32[(op + off) >> 2] = value;
+  if (old !== 0) Py_DECREF(h, old);
 }
 
 /** PyArg_UnpackTuple's count check: "NAME expected at least/most N argument(s), got M". */

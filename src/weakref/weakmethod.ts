@@ -35,7 +35,7 @@ import { method_new } from "../heap/function.js";
 import { call_object } from "../heap/call.js";
 import { PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
 import { PyObject_Repr } from "../heap/repr.js";
-import { generic_getattr, generic_setattr } from "../heap/attr.js";
+import { generic_setattr } from "../heap/attr.js";
 import { gc_untrack } from "../heap/object.js";
 import {
   PyObject_ClearWeakRefs,
@@ -46,7 +46,7 @@ import {
   weakref_traverse,
   wr_deref,
 } from "./ref.js";
-import { bool_ref, new_function, newref, none, py_args } from "./state.js";
+import { bool_ref, getattr_generic, member_get, member_set, new_function, newref, none, py_args } from "./state.js";
 
 /** Is `op` a WeakMethod (or an instance of a class derived from it)? */
 export function is_weakmethod(h: HeapState, op: Ref): boolean {
@@ -163,11 +163,7 @@ const SLOTS: Record<string, number> = { _alive: WM_ALIVE, _func_ref: WM_FUNC_REF
 
 function weakmethod_getattro(h: HeapState, self: Ref, name: string): Ref {
   const off = SLOTS[name];
-  if (off !== undefined) {
-    const v = h.i32[(self + off) >> 2];
-    if (v === 0) throw new PyError("AttributeError", name);
-    return newref(h, v);
-  }
+  if (off !== undefined) return member_get(h, self, off, name);
   if (name === "__weakref__") {
     const w = h.i32[(self + WM_WEAKLIST) >> 2];
     return w !== 0 ? newref(h, w) : none(h);
@@ -176,19 +172,13 @@ function weakmethod_getattro(h: HeapState, self: Ref, name: string): Ref {
     const cb = h.i32[(self + WR_CALLBACK) >> 2];
     return cb !== 0 ? newref(h, cb) : none(h);
   }
-  const r = generic_getattr(h, self, name);
-  if (r === 0) throw new PyError("AttributeError", `'${slots_of(h, self).name}' object has no attribute '${name}'`);
-  return r;
+  return getattr_generic(h, self, name);
 }
 
 function weakmethod_setattro(h: HeapState, self: Ref, name: string, value: Ref): void {
   const off = SLOTS[name];
   if (off !== undefined) {
-    const old = h.i32[(self + off) >> 2];
-    if (value === 0 && old === 0) throw new PyError("AttributeError", name);
-    if (value !== 0) h.i32[value >> 2]++;
-    h.i32[(self + off) >> 2] = value;
-    if (old !== 0) Py_DECREF(h, old);
+    member_set(h, self, off, name, value);
     return;
   }
   if (name === "__callback__") throw new PyError("AttributeError", "readonly attribute");
