@@ -106,6 +106,7 @@ import {
   member_set,
   new_function,
   newref,
+  newref_or_none,
   no_attribute,
   none,
   py_args,
@@ -344,10 +345,7 @@ function wc_getattro(h: HeapState, self: Ref, name: string): Ref {
   const off = WC_ATTRS[name];
   if (off !== undefined) return newref(h, field(h, self, off, name));
   if (name === "_dirty_len" && wc_kind(h, self) === WC_KEYS) return bool_ref(h, h.i32[(self + WC_DIRTY_LEN) >> 2] !== 0);
-  if (name === "__weakref__") {
-    const w = h.i32[(self + WC_WEAKLIST) >> 2];
-    return w !== 0 ? newref(h, w) : none(h);
-  }
+  if (name === "__weakref__") return newref_or_none(h, h.i32[(self + WC_WEAKLIST) >> 2]);
   return getattr_generic(h, self, name);
 }
 

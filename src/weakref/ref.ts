@@ -52,7 +52,7 @@ import { generic_setattr, getattr } from "../heap/attr.js";
 import { addr } from "../heap/repr.js";
 import { dict_discard, dict_getitem_knownhash } from "../heap/dict.js";
 import { unicode_to_js } from "../heap/str.js";
-import { alloc_instance, getattr_generic, newref, no_keywords, none, unpack_args } from "./state.js";
+import { alloc_instance, getattr_generic, newref, newref_or_none, no_keywords, none, unpack_args } from "./state.js";
 
 // ---------------------------------------------------------------- checks
 
@@ -417,10 +417,7 @@ export function weakref_richcompare(h: HeapState, self: Ref, other: Ref, op: num
 
 /** ref's attributes: the `__callback__` member, then the generic lookup. */
 export function weakref_getattro(h: HeapState, self: Ref, name: string): Ref {
-  if (name === "__callback__") {
-    const cb = h.i32[(self + WR_CALLBACK) >> 2];
-    return cb !== 0 ? newref(h, cb) : none(h);
-  }
+  if (name === "__callback__") return newref_or_none(h, h.i32[(self + WR_CALLBACK) >> 2]);
   return getattr_generic(h, self, name);
 }
 

@@ -77,6 +77,11 @@ export function none(h: HeapState): Ref {
   return h.None;
 }
 
+/** A new reference to `o`, or to None when `o` is 0 (an unset member read as None). */
+export function newref_or_none(h: HeapState, o: Ref): Ref {
+  return o !== 0 ? newref(h, o) : none(h);
+}
+
 /** A new reference to True or False. */
 export function bool_ref(h: HeapState, b: boolean): Ref {
   const r = b ? h.True : h.False;

@@ -23,7 +23,6 @@ import {
   WM_FUNC_REF,
   WM_METH_TYPE,
   WM_WEAKLIST,
-  WR_CALLBACK,
 } from "../heap/layout.js";
 import { PyError } from "../heap/errors.js";
 import { filled, Py_CLEAR, Py_DECREF, with_ref } from "../heap/refcount.js";
@@ -35,18 +34,19 @@ import { method_new } from "../heap/function.js";
 import { call_object } from "../heap/call.js";
 import { PyObject_IsTrue, PyObject_RichCompare } from "../heap/abstract.js";
 import { PyObject_Repr } from "../heap/repr.js";
-import { generic_setattr } from "../heap/attr.js";
 import { gc_untrack } from "../heap/object.js";
 import {
   PyObject_ClearWeakRefs,
   weakref_clear,
   weakref_dealloc,
+  weakref_getattro,
   weakref_new,
   weakref_richcompare,
+  weakref_setattro,
   weakref_traverse,
   wr_deref,
 } from "./ref.js";
-import { bool_ref, getattr_generic, member_get, member_set, new_function, newref, none, py_args } from "./state.js";
+import { bool_ref, member_get, member_set, new_function, newref, newref_or_none, none, py_args } from "./state.js";
 
 /** Is `op` a WeakMethod (or an instance of a class derived from it)? */
 export function is_weakmethod(h: HeapState, op: Ref): boolean {
@@ -164,15 +164,8 @@ const SLOTS: Record<string, number> = { _alive: WM_ALIVE, _func_ref: WM_FUNC_REF
 function weakmethod_getattro(h: HeapState, self: Ref, name: string): Ref {
   const off = SLOTS[name];
   if (off !== undefined) return member_get(h, self, off, name);
-  if (name === "__weakref__") {
-    const w = h.i32[(self + WM_WEAKLIST) >> 2];
-    return w !== 0 ? newref(h, w) : none(h);
-  }
-  if (name === "__callback__") {
-    const cb = h.i32[(self + WR_CALLBACK) >> 2];
-    return cb !== 0 ? newref(h, cb) : none(h);
-  }
-  return getattr_generic(h, self, name);
+  if (name === "__weakref__") return newref_or_none(h, h.i32[(self + WM_WEAKLIST) >> 2]);
+  return weakref_getattro(h, self, name);
 }
 
 function weakmethod_setattro(h: HeapState, self: Ref, name: string, value: Ref): void {
@@ -181,11 +174,10 @@ function weakmethod_setattro(h: HeapState, self: Ref, name: string, value: Ref):
     member_set(h, self, off, name, value);
     return;
   }
-  if (name === "__callback__") throw new PyError("AttributeError", "readonly attribute");
   if (name === "__weakref__") {
     throw new PyError("AttributeError", `attribute '__weakref__' of '${slots_of(h, self).name}' objects is not writable`);
   }
-  generic_setattr(h, self, name, value);
+  weakref_setattro(h, self, name, value);
 }
 
 /** subtype_dealloc for WeakMethod: its own weakrefs, its slots (sorted order), then ref's dealloc. */
