@@ -380,18 +380,9 @@ function try_ref(h: HeapState, item: Ref): Ref {
 
 /** for x in it: f(x) (x borrowed for the call) */
 function for_each(h: HeapState, iterable: Ref, f: (x: Ref) => void): void {
-  const it = PyObject_GetIter(h, iterable);
-  try {
-    for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
-      try {
-        f(x);
-      } finally {
-        Py_DECREF(h, x);
-      }
-    }
-  } finally {
-    Py_DECREF(h, it);
-  }
+  with_ref(h, PyObject_GetIter(h, iterable), (it) => {
+    for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) with_ref(h, x, f);
+  });
 }
 
 /** A new list [ref(item, callback) for item in other] (callback 0 = none). */
