@@ -39,6 +39,7 @@ import { long_as_exact_number } from "./heap/int.js";
 import { Py_DECREF } from "./heap/refcount.js";
 import { with_barrier_scope } from "./heap/barrier.js";
 import { set_recursion_limit } from "./heap/recursion.js";
+import { clinic_int } from "./heap/args.js";
 
 /** object.__sizeof__ and the builtin overrides, without the pre-header. */
 export function object_sizeof(h: HeapState, o: Ref): number {
@@ -208,13 +209,7 @@ export class SysModule {
 
   /** sys.setrecursionlimit(limit) ("i:setrecursionlimit", then Py_SetRecursionLimit's checks) */
   setrecursionlimit(limit: number): void {
-    if (typeof limit !== "number" || !Number.isInteger(limit)) {
-      const what = typeof limit === "number" ? "float" : typeof limit === "string" ? "str" : typeof limit === "boolean" ? "bool" : "object";
-      if (what !== "bool") throw new PyError("TypeError", `'${what}' object cannot be interpreted as an integer`);
-    }
-    const n = Number(limit);
-    if (n > 2147483647 || n < -2147483648) throw new PyError("OverflowError", "Python int too large to convert to C int");
-    set_recursion_limit(this.#h, n);
+    set_recursion_limit(this.#h, clinic_int(limit));
   }
 
   get unraisablehook(): UnraisableHook {

@@ -14,7 +14,8 @@
 // facade's, they are recorded by an open heap.scope().
 // Argument errors raise PyError with CPython's exception types and texts.
 
-import { js_value_type_name, PyError } from "../heap/errors.js";
+import { PyError } from "../heap/errors.js";
+import { clinic_int, optional_ssize_t, parse_i } from "../heap/args.js";
 import { gc_list_merge, gc_list_size } from "../heap/gclist.js";
 import { NUM_GENERATIONS } from "../heap/gcstate.js";
 import * as L from "../heap/layout.js";
@@ -73,48 +74,6 @@ export interface GcModule {
   freeze(): void;
   unfreeze(): void;
   get_freeze_count(): number;
-}
-
-const INT_MAX = 2147483647;
-const INT_MIN = -2147483648;
-
-
-/** An integer argument as a JS number (bigint kept exact), or null if it is not an int. */
-function as_integer(v: unknown): number | bigint | null {
-  if (typeof v === "number") return Number.isInteger(v) ? v : null;
-  if (typeof v === "bigint") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return null;
-}
-
-function not_an_integer(v: unknown): PyError {
-  return new PyError("TypeError", `'${js_value_type_name(v)}' object cannot be interpreted as an integer`);
-}
-
-/** Argument Clinic `int` (_PyLong_AsInt): collect(), set_debug(). */
-function clinic_int(v: unknown): number {
-  const x = as_integer(v);
-  if (x === null) throw not_an_integer(v);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C int");
-  return Number(x);
-}
-
-/** PyArg_ParseTuple "i": set_threshold(). */
-function parse_i(v: unknown): number {
-  const x = as_integer(v);
-  if (x === null) throw not_an_integer(v);
-  if (x > INT_MAX) throw new PyError("OverflowError", "signed integer is greater than maximum");
-  if (x < INT_MIN) throw new PyError("OverflowError", "signed integer is less than minimum");
-  return Number(x);
-}
-
-/** _Py_convert_optional_to_ssize_t: get_objects(generation). -1 stands for None. */
-function optional_ssize_t(v: unknown): number {
-  if (v === undefined || v === null) return -1;
-  const x = as_integer(v);
-  if (x === null) throw new PyError("TypeError", `argument should be integer or None, not '${js_value_type_name(v)}'`);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C ssize_t");
-  return Number(x);
 }
 
 function exactly_one(name: string, n: number): void {

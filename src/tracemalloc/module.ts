@@ -15,7 +15,7 @@ import { PyError } from "../heap/errors.js";
 import type { HeapState, Ref } from "../heap/state.js";
 import { slots_of } from "../heap/typeobject.js";
 import { own_prefixes } from "./frames.js";
-import { py_type_name } from "./format.js";
+import { clinic_int } from "../heap/args.js";
 import {
   DomainFilter,
   Filter,
@@ -57,19 +57,6 @@ export interface TracemallocModule {
   readonly DomainFilter: typeof DomainFilter;
 }
 
-const INT_MAX = 2147483647;
-const INT_MIN = -2147483648;
-
-/** Argument Clinic `int` for start(nframe) */
-function clinic_int(v: unknown): number {
-  let x: number | bigint;
-  if (typeof v === "number" && Number.isInteger(v)) x = v;
-  else if (typeof v === "bigint") x = v;
-  else if (typeof v === "boolean") x = v ? 1 : 0;
-  else throw new PyError("TypeError", `'${py_type_name(v)}' object cannot be interpreted as an integer`);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C int");
-  return Number(x);
-}
 
 /** What the facade lends the module: its handle check for get_object_traceback(obj). */
 export interface TracemallocApi {
