@@ -12,7 +12,8 @@
 
 import type { Allocator } from "../alloc/types.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
-import { PyError } from "../heap/errors.js";
+import { js_value_type_name, PyError } from "../heap/errors.js";
+import { clinic_ssize_t } from "../heap/args.js";
 import * as L from "../heap/layout.js";
 import * as K from "../heap/typeslots.js";
 import { is_subtype, slots_of, slots_of_type } from "../heap/typeobject.js";
@@ -42,7 +43,7 @@ import {
   PyObject_SetItem,
   PySequence_Contains,
 } from "../heap/abstract.js";
-import { PyObject_Repr, PyObject_Str } from "../heap/repr.js";
+import { function_str, PyObject_Repr, PyObject_Str } from "../heap/repr.js";
 import { SysModule } from "../sys.js";
 import type { GcModule } from "../gc/index.js";
 import type { WeakrefModule } from "../weakref/index.js";
@@ -220,6 +221,25 @@ export class Heap {
     for (let i = 0; i < items.length; i++) this.check(items[i]);
   }
 
+  /**
+   * The Refs a constructor was given: an array (checked as it is), or any other
+   * iterable but a string (taken as a for-of over it gives them); anything else is
+   * Python's "'int' object is not iterable".
+   */
+  #items(items: unknown): ArrayLike<Ref> {
+    if (!Array.isArray(items)) items = this.#iterable(items);
+    this.#checkAll(items as Ref[]);
+    return items as Ref[];
+  }
+
+  #iterable(v: unknown): unknown[] {
+    if (typeof v === "string") throw new PyError("TypeError", "expected Refs, got a JS string (heap.from converts JS values)");
+    if (v === null || v === undefined || typeof (v as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new PyError("TypeError", `'${js_value_type_name(v)}' object is not iterable`);
+    }
+    return Array.from(v as Iterable<unknown>);
+  }
+
   /** heap.id(r) === r: the address is the identity, as in CPython. */
   id(o: Ref): number {
     this.check(o);
@@ -313,21 +333,25 @@ export class Heap {
   }
 
   tuple(items: Ref[] = []): Ref {
-    this.#checkAll(items);
-    return this.#own(tuple_from_array(this.h, items));
+    return this.#own(tuple_from_array(this.h, this.#items(items)));
   }
 
   list(items: Ref[] = []): Ref {
-    this.#checkAll(items);
-    return this.#own(list_from_array(this.h, items));
+    return this.#own(list_from_array(this.h, this.#items(items)));
   }
 
+  /** dict(entries): [key, value] pairs, an array or any iterable of them; the errors are dict()'s. */
   dict(entries: [Ref, Ref][] = []): Ref {
-    // any iterable of pairs, as a for-of over it took them; arrays are walked by index
-    if (!Array.isArray(entries)) entries = Array.from(entries as Iterable<[Ref, Ref]>, ([k, v]) => [k, v]);
+    if (!Array.isArray(entries)) entries = this.#iterable(entries) as [Ref, Ref][];
     const n = entries.length;
     for (let i = 0; i < n; i++) {
       const e = entries[i];
+      if (!Array.isArray(e)) {
+        throw new PyError("TypeError", `cannot convert dictionary update sequence element #${i} to a sequence`);
+      }
+      if (e.length !== 2) {
+        throw new PyError("ValueError", `dictionary update sequence element #${i} has length ${e.length}; 2 is required`);
+      }
       this.check(e[0]);
       this.check(e[1]);
     }
@@ -351,16 +375,11 @@ export class Heap {
   }
 
   #makeSet(type: Ref, items: Ref[]): Ref {
-    this.#checkAll(items);
+    const refs = this.#items(items);
     const h = this.h;
-    const s = make_new_set(h, slots_of_type(h, type));
-    try {
-      for (const v of items) set_add(h, s, v);
-    } catch (e) {
-      Py_DECREF(h, s);
-      throw e;
-    }
-    return s;
+    return filled(h, make_new_set(h, slots_of_type(h, type)), (s) => {
+      for (let i = 0; i < refs.length; i++) set_add(h, s, refs[i]);
+    });
   }
 
   /** A function object wrapping fn (called with borrowed Refs; returns undefined or an owned Ref). */
@@ -398,11 +417,18 @@ export class Heap {
     return this.#own(call_object(this.h, f, args, null));
   }
 
-  callKw(f: Ref, args: Ref[], kwargs: Record<string, Ref>): Ref {
+  /** f(*args, **kwargs): kwargs a plain object of Refs (null or undefined: none). */
+  callKw(f: Ref, args: Ref[], kwargs: Record<string, Ref> | null = null): Ref {
     this.check(f);
-    this.#checkAll(args);
-    this.#checkAll(Object.values(kwargs));
-    return this.#own(call_object(this.h, f, args, kwargs));
+    const a = Array.from(this.#items(args));
+    if (kwargs !== null && kwargs !== undefined) {
+      if (typeof kwargs !== "object" || Array.isArray(kwargs)) {
+        const what = `${function_str(this.h, f)} argument after ** must be a mapping, not ${js_value_type_name(kwargs)}`;
+        throw new PyError("TypeError", what);
+      }
+      this.#checkAll(Object.values(kwargs));
+    }
+    return this.#own(call_object(this.h, f, a, kwargs ?? null));
   }
 
   // ------------------------------------------------------------ conversions
@@ -589,7 +615,7 @@ export class Heap {
   }
 
   #name(name: string): string {
-    if (typeof name !== "string") throw new PyError("TypeError", `attribute name must be string, not '${typeof name}'`);
+    if (typeof name !== "string") throw new PyError("TypeError", `attribute name must be string, not '${js_value_type_name(name)}'`);
     return name;
   }
 
@@ -611,12 +637,7 @@ export class Heap {
     const h = this.h;
     if (this.#isIndex(c, k)) {
       if (slots_of(h, c).kind === K_LIST) return this.#own(list_getitem(h, c, k));
-      const key = long_from_number(h, k);
-      try {
-        return this.#own(PyObject_GetItem(h, c, key));
-      } finally {
-        Py_DECREF(h, key);
-      }
+      return this.#own(with_ref(h, long_from_number(h, k), (key) => PyObject_GetItem(h, c, key)));
     }
     this.check(k);
     return this.#own(PyObject_GetItem(h, c, k));
@@ -625,16 +646,25 @@ export class Heap {
   setitem(c: Ref, k: Ref | number, v: Ref): void {
     this.check(c);
     this.check(v);
-    if (this.#isIndex(c, k) && slots_of(this.h, c).kind === K_LIST) return list_setitem(this.h, c, k, v);
+    const h = this.h;
+    if (this.#isIndex(c, k)) {
+      if (slots_of(h, c).kind === K_LIST) return list_setitem(h, c, k, v);
+      // a tuple: its own error ("'tuple' object does not support item assignment")
+      return with_ref(h, long_from_number(h, k), (key) => PyObject_SetItem(h, c, key, v));
+    }
     this.check(k);
-    PyObject_SetItem(this.h, c, k, v);
+    PyObject_SetItem(h, c, k, v);
   }
 
   delitem(c: Ref, k: Ref | number): void {
     this.check(c);
-    if (this.#isIndex(c, k) && slots_of(this.h, c).kind === K_LIST) return list_delitem(this.h, c, k);
+    const h = this.h;
+    if (this.#isIndex(c, k)) {
+      if (slots_of(h, c).kind === K_LIST) return list_delitem(h, c, k);
+      return with_ref(h, long_from_number(h, k), (key) => PyObject_DelItem(h, c, key));
+    }
     this.check(k);
-    PyObject_DelItem(this.h, c, k);
+    PyObject_DelItem(h, c, k);
   }
 
   contains(c: Ref, k: Ref): boolean {
@@ -658,7 +688,7 @@ export class Heap {
   pop(l: Ref, i?: number): Ref {
     this.check(l);
     this.#expect(l, K_LIST, "pop");
-    return this.#own(list_pop(this.h, l, i ?? -1));
+    return this.#own(list_pop(this.h, l, i === undefined ? -1 : clinic_ssize_t(i)));
   }
 
   add(s: Ref, v: Ref): void {

@@ -14,6 +14,7 @@ import {
   BMETH_SELF,
   DESCR_NAME,
   DESCR_TYPE,
+  FUNC_MODULE,
   FUNC_QUALNAME,
   METH_FUNC,
   METH_SELF,
@@ -56,6 +57,31 @@ import { Py_DECREF } from "./refcount.js";
 import { type_qualified_name } from "./classobject.js";
 import { DESCR_MEMBER, descr_which } from "./descr.js";
 import { Py_EnterRecursiveCall, Py_LeaveRecursiveCall } from "./recursion.js";
+
+/**
+ * _PyObject_FunctionStr: how a call error names the callable — "module.qualname()"
+ * (no module for builtins), the repr of anything without a qualified name.
+ */
+export function function_str(h: HeapState, f: Ref): string {
+  const i32 = h.i32;
+  switch (slots_of(h, f).kind) {
+    case K_TYPE:
+      return `${type_qualified_name(h, slots_of_type(h, f))}()`;
+    case K_FUNCTION: {
+      const qn = unicode_to_js(h, i32[(f + FUNC_QUALNAME) >> 2]);
+      const m = i32[(f + FUNC_MODULE) >> 2];
+      const mod = m !== 0 && slots_of(h, m).kind === K_STR ? unicode_to_js(h, m) : "builtins";
+      return mod === "builtins" ? `${qn}()` : `${mod}.${qn}()`;
+    }
+    case K_METHOD:
+      return function_str(h, i32[(f + METH_FUNC) >> 2]);
+    case K_BUILTIN_METHOD: {
+      const native = h.natives[i32[(f + BMETH_ID) >> 2]];
+      return `${native.owner}.${native.name}()`;
+    }
+  }
+  return PyObject_Repr(h, f);
+}
 
 /** CPython's %p: 0x followed by lowercase hex. */
 export function addr(p: number): string {

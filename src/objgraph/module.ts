@@ -14,7 +14,7 @@
 // instead of printing it or starting a viewer.
 
 import type { GcModule } from "../gc/index.js";
-import { PyError } from "../heap/errors.js";
+import { js_value_type_name, PyError } from "../heap/errors.js";
 import { list_append, list_get, list_new_empty, list_size } from "../heap/list.js";
 import { Py_DECREF } from "../heap/refcount.js";
 import type { HeapState, Ref } from "../heap/state.js";
@@ -161,6 +161,10 @@ export function objgraph_module(h: HeapState, gc: GcModule, api: ObjgraphApi = N
   };
 
   const name_matcher = (typename: string): ((o: Ref) => boolean) => {
+    // objgraph's `if '.' in typename`, with its error for a non-str
+    if (typeof typename !== "string") {
+      throw new PyError("TypeError", `argument of type '${js_value_type_name(typename)}' is not iterable`);
+    }
     if (typename.includes(".")) return (o) => long_typename(h, o) === typename;
     return (o) => short_typename(h, o) === typename;
   };

@@ -137,6 +137,23 @@ function table(heap: Heap, K: Classes): [string, () => unknown][] {
     ["bytes('x')", () => heap.new(heap.types.bytes, s("x"))],
     ["bytes([256])", () => heap.new(heap.types.bytes, heap.list([i(256)]))],
     ["isinstance(1, 2)", () => heap.isinstance(i(1), i(2))],
+    // JS arguments standing for Python ones
+    ["[1].pop('x')", () => heap.pop(heap.list([i(1)]), "x" as never)],
+    ["[1].pop(1.5)", () => heap.pop(heap.list([i(1)]), 1.5)],
+    ["list(5)", () => heap.list(5 as never)],
+    ["tuple(None)", () => heap.tuple(null as never)],
+    ["dict(5)", () => heap.dict(5 as never)],
+    ["dict([5])", () => heap.dict([5] as never)],
+    ["dict([[1]])", () => heap.dict([[i(1)]] as never)],
+    ["dict([(1, 2, 3)])", () => heap.dict([[i(1), i(2), i(3)]] as never)],
+    ["frozenset(5)", () => heap.frozenset(5 as never)],
+    ["t = (1,); t[0] = 2", () => heap.setitem(heap.tuple([i(1)]), 0, i(2))],
+    ["t = (1,); del t[0]", () => heap.delitem(heap.tuple([i(1)]), 0)],
+    ["getattr(Node(), 5)", () => heap.getattr(heap.new(K.Node), 5 as never)],
+    ["import sys; sys.setrecursionlimit({})", () => heap.sys.setrecursionlimit({} as never)],
+    ["dict(**[])", () => heap.callKw(heap.types.dict, [], [] as never)],
+    ["Node(**[])", () => heap.callKw(K.Node, [], [] as never)],
+    ["[].append(**[])", () => heap.callKw(heap.getattr(heap.list(), "append"), [], [] as never)],
   ];
 }
 
