@@ -3,8 +3,9 @@
 // Layer: the boundary of layers 0-2 (src/alloc/types.ts). A backend
 // (wasm.ts, twin/index.ts) supplies its four entry points, its memory and a
 // way to clear the debug fault record; this file adds the introspection
-// (one walker for both, introspect.ts) and, in debug mode only, the fault
-// check after every call. In non-debug mode the entry points are stored as
+// (one walker for both, introspect.ts) and, in debug mode only, argument checks
+// before every call (sizes and pointers must be integers in [0, 2**32): wasm would
+// wrap anything else silently) and the fault check after it. In non-debug mode the entry points are stored as
 // they are: `a.malloc` IS the wasm export (or the twin's function), so a call
 // costs one JS->wasm call and nothing else.
 //
@@ -45,6 +46,17 @@ export interface PymallocAllocator extends Allocator {
 
 const KIND_W = (STATE_BASE + DBG_KIND) >> 2;
 
+/**
+ * A size or pointer argument of a debug-mode call: an integer C could have been
+ * given (a uint32). Without the check, the wasm boundary's ToInt32 would turn "x"
+ * into 0 and 2**32 + 8 into 8, and the call would go ahead on the wrong value.
+ */
+function u32_arg(func: string, what: string, v: unknown): void {
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return;
+  const shown = typeof v === "number" ? String(v) : typeof v === "string" ? JSON.stringify(v) : typeof v;
+  throw new RangeError(`${func}: ${what} must be an integer in [0, 2**32), got ${shown}`);
+}
+
 export function buildAllocator(parts: BackendParts): PymallocAllocator {
   const memory = parts.memory;
   let view: MemView = { i32: new Int32Array(memory.buffer), u8: new Uint8Array(memory.buffer) };
@@ -66,21 +78,27 @@ export function buildAllocator(parts: BackendParts): PymallocAllocator {
   if (parts.debug) {
     const m0 = parts.malloc, c0 = parts.calloc, r0 = parts.realloc, f0 = parts.free, rr0 = parts.replayRun;
     malloc = (n) => {
+      u32_arg("malloc", "size", n);
       const p = m0(n);
       if (current().i32[KIND_W] !== 0) raise();
       return p;
     };
     calloc = (a, b) => {
+      u32_arg("calloc", "nelem", a);
+      u32_arg("calloc", "elsize", b);
       const p = c0(a, b);
       if (current().i32[KIND_W] !== 0) raise();
       return p;
     };
     realloc = (q, n) => {
+      u32_arg("realloc", "pointer", q);
+      u32_arg("realloc", "size", n);
       const p = r0(q, n);
       if (current().i32[KIND_W] !== 0) raise();
       return p;
     };
     free = (q) => {
+      u32_arg("free", "pointer", q);
       f0(q);
       if (current().i32[KIND_W] !== 0) raise();
     };

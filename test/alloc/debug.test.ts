@@ -192,6 +192,30 @@ describe.each(BACKENDS)("debug hooks (%s)", (backend) => {
     expect(a.getallocatedblocks()).toBe(2);
   });
 
+  it("arguments that are not uint32s are refused before the call (wasm would wrap them)", async () => {
+    const a = await make(backend, { debug: true });
+    const p = a.malloc(16);
+    const blocks = a.getallocatedblocks();
+    const bad: [string, () => unknown, RegExp][] = [
+      ["malloc('x')", () => a.malloc("x" as never), /^malloc: size must be an integer in \[0, 2\*\*32\), got "x"$/],
+      ["malloc(-1)", () => a.malloc(-1), /^malloc: size .* got -1$/],
+      ["malloc(1.5)", () => a.malloc(1.5), /^malloc: size .* got 1.5$/],
+      ["malloc(2**32 + 8)", () => a.malloc(2 ** 32 + 8), /^malloc: size .* got 4294967304$/],
+      ["calloc(2, undefined)", () => a.calloc(2, undefined as never), /^calloc: elsize .* got undefined$/],
+      ["realloc(p, NaN)", () => a.realloc(p, NaN), /^realloc: size .* got NaN$/],
+      ["realloc(-8, 4)", () => a.realloc(-8, 4), /^realloc: pointer .* got -8$/],
+      ["free(null)", () => a.free(null as never), /^free: pointer .* got object$/],
+    ];
+    for (const [name, f, msg] of bad) {
+      expect(f, name).toThrow(RangeError);
+      expect(f, name).toThrow(msg);
+    }
+    // nothing was allocated, freed or moved
+    expect(a.getallocatedblocks()).toBe(blocks);
+    a.check();
+    a.free(p);
+  });
+
   it("write after free is caught when the block is handed out again; the block is restored", async () => {
     const a = await make(backend, { debug: true });
     const p = a.malloc(16);
