@@ -16,11 +16,16 @@
 
 import { gc_list_init, gc_list_merge, gc_list_size } from "../heap/gclist.js";
 import { NUM_GENERATIONS } from "../heap/gcstate.js";
-import { toPyError, PyError } from "../heap/errors.js";
+import { js_value_type_name, toPyError, PyError } from "../heap/errors.js";
+import { float_new } from "../heap/float.js";
+import { function_new } from "../heap/function.js";
+import { long_from_number } from "../heap/int.js";
+import { Py_DECREF, with_ref } from "../heap/refcount.js";
+import { str_literal } from "../heap/str.js";
 import { float_clear_freelist } from "../heap/float.js";
 import { list_clear_freelist } from "../heap/list.js";
 import { dict_clear_freelists } from "../heap/dict.js";
-import type { HeapState } from "../heap/state.js";
+import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import { with_barrier_scope } from "../heap/barrier.js";
 import { tuple_clear_freelists } from "../heap/tuple.js";
 import {
@@ -190,15 +195,41 @@ function invoke_gc_callback(h: HeapState, phase: "start" | "stop", generation: n
   for (let i = 0; i < callbacks.length; i++) {
     const cb = callbacks[i];
     try {
-      if (typeof cb !== "function") {
-        const what = cb === null ? "NoneType" : typeof cb === "number" ? (Number.isInteger(cb) ? "int" : "float") : typeof cb === "string" ? "str" : "object";
-        throw new PyError("TypeError", `'${what}' object is not callable`);
-      }
+      if (typeof cb !== "function") throw new PyError("TypeError", `'${js_value_type_name(cb)}' object is not callable`);
       // JS code the collector calls on its own: behind a barrier scope (barrier.ts)
       with_barrier_scope(h, () => cb(phase, info));
     } catch (e) {
-      h.unraisablehook(toPyError(e), null);
+      report_callback_error(h, toPyError(e), cb);
     }
+  }
+}
+
+/**
+ * PyErr_WriteUnraisable(cb): the hook is told which callback failed, as a heap object
+ * (a function object wrapping a JS function, or the plain value), so the default hook
+ * prints CPython's "Exception ignored in: <function cb at 0x...>" / "... in: 5".
+ */
+function report_callback_error(h: HeapState, err: PyError, cb: unknown): void {
+  let obj: Ref | null = null;
+  try {
+    if (typeof cb === "function") {
+      const name = str_literal(h, cb.name || "<lambda>");
+      obj = with_ref(h, name, (n) => function_new(h, cb as JsCallable, n, n, 0));
+    } else if (typeof cb === "number") {
+      obj = Number.isInteger(cb) ? long_from_number(h, cb) : float_new(h, cb);
+    } else if (typeof cb === "string") {
+      obj = str_literal(h, cb);
+    } else if (cb === null || cb === undefined) {
+      obj = h.None;
+      h.i32[obj >> 2]++;
+    }
+  } catch {
+    obj = null; // no memory for the description: report without it
+  }
+  try {
+    h.unraisablehook(err, obj);
+  } finally {
+    if (obj !== null) Py_DECREF(h, obj);
   }
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { dict_delitem, dict_setitem } from "../../src/heap/dict";
 import { list_new_empty } from "../../src/heap/list";
 import { PyError } from "../../src/heap/errors";
+import { createHeap } from "../../src/index";
 import { BACKENDS, run_python, withHeap, type T } from "./_heap";
 
 const PY_PRELUDE = `
@@ -291,6 +292,34 @@ print(json.dumps(out))`);
       };
     });
     expect(got).toEqual(want);
+  });
+
+  it("a failing callback is reported as PyErr_WriteUnraisable(cb) does: 'Exception ignored in: <the callback>'", async () => {
+    // python3: gc.callbacks = [cb2, 5] prints, per phase,
+    //   Exception ignored in: <function cb2 at 0x...> / Traceback ... / ValueError: boom start
+    //   Exception ignored in: 5 / ... / TypeError: 'int' object is not callable
+    const lines: string[] = [];
+    const heap = await createHeap({ backend, stderr: (l) => lines.push(l) });
+    const blocks = heap.sys.getallocatedblocks();
+    function cb2(phase: string): void {
+      throw new PyError("ValueError", "boom " + phase);
+    }
+    heap.gc.callbacks.push(cb2, 5 as never);
+    heap.gc.collect();
+    heap.gc.callbacks.length = 0;
+    const heads = lines.filter((l) => l.startsWith("Exception ignored"));
+    const errs = lines.filter((l) => /^[A-Z]\w+Error: /.test(l));
+    expect(heads.map((l) => l.replace(/0x[0-9a-f]+/, "0x?"))).toEqual([
+      "Exception ignored in: <function cb2 at 0x?>",
+      "Exception ignored in: 5",
+      "Exception ignored in: <function cb2 at 0x?>",
+      "Exception ignored in: 5",
+    ]);
+    expect(errs).toEqual(["ValueError: boom start", "TypeError: 'int' object is not callable", "ValueError: boom stop", "TypeError: 'int' object is not callable"]);
+    // the objects that named the callbacks are gone again
+    heap.gc.collect();
+    expect(heap.sys.getallocatedblocks()).toBe(blocks);
+    heap.close();
   });
 
   it("dict tracking: created untracked, tracked by a tracked value, untracked again only by full collections", async () => {
