@@ -96,6 +96,10 @@ const NO_API: ObjgraphApi = {
 /** `if limit:` (None and 0 mean no limit; omitted means the default 10) */
 function apply_limit<T>(items: T[], limit: number | null | undefined): T[] {
   const l = limit === undefined ? 10 : limit;
+  if (l !== null && !(typeof l === "number" && Number.isInteger(l))) {
+    // objgraph's stats[:limit]
+    throw new PyError("TypeError", "slice indices must be integers or None or have an __index__ method");
+  }
   return l ? items.slice(0, l < 0 ? Math.max(0, items.length + l) : l) : items;
 }
 

@@ -123,6 +123,7 @@ print(json.dumps({k: after.get(k, 0) - before.get(k, 0) for k in ${JSON.stringif
       expect(og.count("other.Node")).toBe(0);
       // objgraph's `'.' in typename` on a non-str
       expect(() => og.count(5 as never)).toThrow("argument of type 'int' is not iterable");
+      expect(() => og.most_common_types("x" as never)).toThrow("slice indices must be integers or None or have an __index__ method");
       const long = og.typestats({ shortnames: false });
       expect(long["__main__.Node"]).toBe(5);
       expect(long["builtins.list"]).toBe(after.list);
