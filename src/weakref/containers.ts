@@ -216,8 +216,11 @@ function remove_callback(h: HeapState, st: RemoveState, item: Ref | undefined): 
 /** _commit_removals */
 export function commit_removals(h: HeapState, self: Ref): void {
   const kind = wc_kind(h, self);
-  const pending = newref(h, pending_of(h, self));
-  const data = newref(h, data_of(h, self));
+  // both fields read before either is held: a missing one raises with nothing to release
+  const pendingField = pending_of(h, self);
+  const dataField = data_of(h, self);
+  const pending = newref(h, pendingField);
+  const data = newref(h, dataField);
   try {
     while (list_size(h, pending) > 0) {
       with_ref(h, list_pop(h, pending), (item) => {
@@ -972,10 +975,7 @@ function wvd_valuerefs(h: HeapState, self: Ref): Ref {
   maybe_commit(h, self);
   return filled(h, list_new_empty(h, 0), (out) =>
     with_ref(h, dict_iter_new(h, data_of(h, self), 1), (it) => {
-      for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) {
-        list_append(h, out, x);
-        Py_DECREF(h, x);
-      }
+      for (let x = PyIter_Next(h, it); x !== 0; x = PyIter_Next(h, it)) with_ref(h, x, (wr) => list_append(h, out, wr));
     }),
   );
 }
