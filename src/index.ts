@@ -6,6 +6,7 @@
 export {
   createAllocator,
   effectiveMaxMemory,
+  sharedMemoryAvailable,
   PymallocDebugError,
   CheckError,
   type Allocator,

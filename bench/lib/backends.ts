@@ -108,7 +108,7 @@ export function timed(loop: () => number): Timing {
  */
 export const WINDOW = 1 << 16;
 export function timedWindows(
-  buffer: () => ArrayBuffer, windowPtr: number, recs: Uint32Array, n: number,
+  buffer: () => ArrayBufferLike, windowPtr: number, recs: Uint32Array, n: number,
   run: (count: number) => number, failIndex: boolean,
 ): Timing {
   gc();

@@ -39,11 +39,11 @@ export interface WasmMallocExports {
 
 /** Our pymalloc in wasm, driven from JS through its exports. */
 export function loopPymallocWasm(
-  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBufferLike },
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
+  let u8: Uint8Array = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -65,11 +65,11 @@ export function loopPymallocWasm(
 
 /** AssemblyScript's TLSF (bench/tlsf), driven from JS through its exports. */
 export function loopTlsf(
-  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBufferLike },
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
+  let u8: Uint8Array = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -93,11 +93,11 @@ export function loopTlsf(
  *  behind CPython's allocator table), raw wasm exports. */
 export function loopPyodideObject(
   ex: { PyObject_Malloc(n: number): number; PyObject_Calloc(a: number, b: number): number; PyObject_Realloc(p: number, n: number): number; PyObject_Free(p: number): void },
-  memory: { readonly buffer: ArrayBuffer },
+  memory: { readonly buffer: ArrayBufferLike },
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.PyObject_Malloc, calloc = ex.PyObject_Calloc, realloc = ex.PyObject_Realloc, free = ex.PyObject_Free;
-  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
+  let u8: Uint8Array = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -119,11 +119,11 @@ export function loopPyodideObject(
 
 /** Emscripten's libc malloc (dlmalloc) in the same Pyodide module, raw exports. */
 export function loopEmscriptenLibc(
-  ex: WasmMallocExports, memory: { readonly buffer: ArrayBuffer },
+  ex: WasmMallocExports, memory: { readonly buffer: ArrayBufferLike },
   recs: Uint32Array, n: number, ptrs: Uint32Array,
 ): number {
   const malloc = ex.malloc, calloc = ex.calloc, realloc = ex.realloc, free = ex.free;
-  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
+  let u8: Uint8Array = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;
@@ -149,12 +149,12 @@ export interface MethodAllocator {
   calloc(nelem: number, elsize: number): number;
   realloc(p: number, n: number): number;
   free(p: number): void;
-  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly memory: { readonly buffer: ArrayBufferLike };
 }
 
 export function loopTwin(a: MethodAllocator, recs: Uint32Array, n: number, ptrs: Uint32Array): number {
   const memory = a.memory;
-  let u8 = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
+  let u8: Uint8Array = new Uint8Array(0); // the first write takes the refresh branch: warm-ups give it feedback
   for (let i = 0, j = 0; i < n; i++, j += 2) {
     const w0 = recs[j], size = recs[j + 1], id = w0 & 0x3fffffff;
     let p: number;

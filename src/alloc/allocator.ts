@@ -17,13 +17,15 @@ import { check, debugmallocstats, getallocatedblocks, stats, type MemView } from
 import { takeFault } from "./debug_report";
 import type { Allocator, AllocatorStats, Backend } from "./types";
 
-export type GrowListener = (buffer: ArrayBuffer) => void;
+export type { GrowListener } from "./twin/memory";
+import type { GrowListener } from "./twin/memory";
 
 export interface BackendParts {
   backend: Backend;
   debug: boolean;
   maxMemory: number;
-  memory: { readonly buffer: ArrayBuffer };
+  sharedMemory: boolean;
+  memory: { readonly buffer: ArrayBufferLike };
   malloc(n: number): number;
   calloc(nelem: number, elsize: number): number;
   realloc(p: number, n: number): number;
@@ -113,6 +115,7 @@ export function buildAllocator(parts: BackendParts): PymallocAllocator {
     backend: parts.backend,
     debug: parts.debug,
     maxMemory: parts.maxMemory,
+    sharedMemory: parts.sharedMemory,
     memory,
     malloc,
     calloc,

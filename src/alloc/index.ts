@@ -8,6 +8,10 @@
 // maxMemory (default 1 GiB) caps the linear memory; it is clamped to
 // [HEAP_BASE (256 KiB), 2 GiB] and rounded down to 64 KiB pages, so that every
 // address is a positive 32-bit integer. Past it, malloc returns 0.
+//
+// sharedMemory (default: where the host allows it) puts the linear memory in a
+// shared WebAssembly.Memory, which never detaches a buffer when it grows
+// (src/alloc/wasm.ts says why that is faster).
 
 import { DEFAULT_MAX_MEMORY, HEAP_BASE, MAX_MEMORY_LIMIT, WASM_PAGE_SIZE } from "./twin/constants";
 import { createTwinAllocator } from "./twin/index";
@@ -28,15 +32,40 @@ export function effectiveMaxMemory(requested: number = DEFAULT_MAX_MEMORY): numb
   return Math.max(m, HEAP_BASE);
 }
 
+let sharedOk: boolean | undefined;
+
+/**
+ * Can this host make a shared WebAssembly.Memory? Node can; a browser only on a
+ * cross-origin-isolated page (SharedArrayBuffer is withheld elsewhere).
+ */
+export function sharedMemoryAvailable(): boolean {
+  if (sharedOk === undefined) {
+    sharedOk = false;
+    if (typeof SharedArrayBuffer === "function" && typeof WebAssembly === "object" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false) {
+      try {
+        new WebAssembly.Memory({ initial: 0, maximum: 1, shared: true });
+        sharedOk = true;
+      } catch {
+        // an engine without the threads feature
+      }
+    }
+  }
+  return sharedOk;
+}
+
 export async function createAllocator(options: AllocatorOptions = {}): Promise<PymallocAllocator> {
   const backend = options.backend ?? "wasm";
   const debug = options.debug ?? false;
   const maxMemory = effectiveMaxMemory(options.maxMemory);
+  const shared = options.sharedMemory ?? sharedMemoryAvailable();
+  if (shared && !sharedMemoryAvailable()) {
+    throw new Error("createAllocator: sharedMemory: true, but this host cannot make a shared WebAssembly.Memory (browsers allow one on cross-origin-isolated pages only)");
+  }
   switch (backend) {
     case "wasm":
-      return createWasmAllocator(debug, maxMemory);
+      return createWasmAllocator(debug, maxMemory, shared);
     case "ts":
-      return createTwinAllocator(debug, maxMemory);
+      return createTwinAllocator(debug, maxMemory, shared);
     default:
       throw new TypeError(`createAllocator: unknown backend ${JSON.stringify(backend)} (expected "wasm" or "ts")`);
   }

@@ -45,7 +45,7 @@ export interface MemView {
   readonly u8: Uint8Array;
 }
 
-export function viewOf(buffer: ArrayBuffer): MemView {
+export function viewOf(buffer: ArrayBufferLike): MemView {
   return { i32: new Int32Array(buffer), u8: new Uint8Array(buffer) };
 }
 

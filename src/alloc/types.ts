@@ -18,6 +18,12 @@ export interface AllocatorOptions {
   debug?: boolean;
   /** Bytes the linear memory may grow to (default 1 GiB). Past it malloc returns 0. */
   maxMemory?: number;
+  /**
+   * Put the linear memory in a shared WebAssembly.Memory (a SharedArrayBuffer), which
+   * grows without detaching its old buffer. Default: true where the host allows it
+   * (Node; browsers on cross-origin-isolated pages); true where it does not is an error.
+   */
+  sharedMemory?: boolean;
 }
 
 /** Per size class figures, as `sys._debugmallocstats()` prints them. */
@@ -53,16 +59,20 @@ export interface AllocatorStats {
  * 0 means "no memory" (as NULL in C).
  *
  * Ownership: a block belongs to the caller from malloc/calloc/realloc until free.
- * `memory.buffer` is replaced when the memory grows (the old buffer is detached, so
- * stale typed-array views read as length 0); `onGrow` listeners run synchronously
- * right after every growth, before the allocating call returns.
+ * `memory.buffer` is replaced when the memory grows: a plain buffer is detached, so
+ * stale typed-array views read as length 0; a shared one stays valid at its old
+ * length (same memory: addresses below it read the same bytes). Either way, views
+ * made before a growth must be made again to reach the new part; `onGrow` listeners
+ * run synchronously right after every growth, before the allocating call returns.
  */
 export interface Allocator {
   readonly backend: Backend;
   readonly debug: boolean;
   readonly maxMemory: number;
+  /** the linear memory is a SharedArrayBuffer (see AllocatorOptions.sharedMemory) */
+  readonly sharedMemory: boolean;
   /** the WebAssembly.Memory (wasm) or an object with the current `.buffer` (ts) */
-  readonly memory: { readonly buffer: ArrayBuffer };
+  readonly memory: { readonly buffer: ArrayBufferLike };
   /** PyObject_Malloc: 1..512 bytes from pymalloc, 0 and larger from the raw layer. */
   malloc(n: number): number;
   /** PyObject_Calloc: n = nelem*elsize bytes, zeroed. */
@@ -72,7 +82,7 @@ export interface Allocator {
   /** PyObject_Free; free(0) is a no-op. */
   free(p: number): void;
   /** Register a listener called after every growth of the linear memory. */
-  onGrow(listener: (buffer: ArrayBuffer) => void): void;
+  onGrow(listener: (buffer: ArrayBufferLike) => void): void;
   stats(): AllocatorStats;
   /** the text CPython 3.11's `sys._debugmallocstats()` prints for the allocator part */
   debugmallocstats(): string;

@@ -1,6 +1,6 @@
 // === createHeap: the public entry of layers 0-3 ===
 //
-// `await createHeap({ backend, debug, maxMemory, stderr })`: an allocator (wasm by
+// `await createHeap({ backend, debug, maxMemory, sharedMemory, stderr })`: an allocator (wasm by
 // default), a HeapState with every builtin in place, the collector and the weakref
 // module installed, wrapped in the Heap facade.
 
@@ -18,6 +18,8 @@ export interface HeapOptions {
   debug?: boolean;
   /** bytes the linear memory may grow to (default 1 GiB) */
   maxMemory?: number;
+  /** a shared WebAssembly.Memory, never detached as it grows (default: where the host allows it) */
+  sharedMemory?: boolean;
   /** where gc debug output and unraisable exceptions go (default console.error) */
   stderr?: (line: string) => void;
 }
@@ -27,6 +29,7 @@ export async function createHeap(options: HeapOptions = {}): Promise<Heap> {
     backend: options.backend ?? "wasm",
     debug: options.debug ?? false,
     maxMemory: options.maxMemory,
+    sharedMemory: options.sharedMemory,
   });
   const h = create_heap_state(alloc, { stderr: options.stderr });
   install_gc(h);

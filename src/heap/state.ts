@@ -199,7 +199,7 @@ export class HeapState {
     alloc.onGrow((buf) => this.refreshViews(buf));
   }
 
-  refreshViews(buf: ArrayBuffer): void {
+  refreshViews(buf: ArrayBufferLike): void {
     this.u8 = new Uint8Array(buf);
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);

@@ -10,7 +10,7 @@ import { createWasmAllocator } from "../../src/alloc/wasm";
 const twin: Record<string, unknown> = { ...C, ...L, ...D };
 
 describe("constants and layout: wasm module vs TypeScript twin", async () => {
-  const a = await createWasmAllocator(false, 1 << 24);
+  const a = await createWasmAllocator(false, 1 << 24, false);
   const globals = Object.entries(a.exports).filter(([, v]) => v instanceof WebAssembly.Global) as [string, WebAssembly.Global][];
 
   it("exports a substantial set of globals", () => {

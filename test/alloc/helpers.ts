@@ -10,7 +10,7 @@ import {
 
 export const BACKENDS: [Backend][] = [["wasm"], ["ts"]];
 
-export function make(backend: Backend, opts: { debug?: boolean; maxMemory?: number } = {}): Promise<PymallocAllocator> {
+export function make(backend: Backend, opts: { debug?: boolean; maxMemory?: number; sharedMemory?: boolean } = {}): Promise<PymallocAllocator> {
   return createAllocator({ backend, ...opts });
 }
 

@@ -262,20 +262,35 @@ describe.each(BACKENDS)("pymalloc (%s)", (backend) => {
     a.check();
   });
 
-  it("growth: onGrow listeners run before malloc returns; stale views read length 0", async () => {
-    const a = await make(backend);
-    const before = a.memory.buffer;
-    const stale = new Uint8Array(before);
-    const seen: ArrayBuffer[] = [];
-    a.onGrow((buf) => seen.push(buf));
-    const p = a.malloc(5 * 1024 * 1024);
-    expect(p).not.toBe(0);
-    expect(seen.length).toBeGreaterThan(0);
-    expect(seen[seen.length - 1]).toBe(a.memory.buffer);
-    expect(a.memory.buffer.byteLength).toBeGreaterThanOrEqual(p + 5 * 1024 * 1024);
-    expect(stale.length).toBe(0);
-    a.check();
-  });
+  for (const sharedMemory of [false, true]) {
+    it(`growth (${sharedMemory ? "shared" : "plain"} memory): onGrow listeners run before malloc returns; stale views ${sharedMemory ? "keep their old length and bytes" : "read length 0"}`, async () => {
+      const a = await make(backend, { sharedMemory });
+      expect(a.sharedMemory).toBe(sharedMemory);
+      expect(a.memory.buffer instanceof SharedArrayBuffer).toBe(sharedMemory);
+      const q = a.malloc(100); // (the first arena may grow the memory: views are taken after it)
+      const before = a.memory.buffer;
+      const stale = new Uint8Array(before);
+      stale[q] = 42;
+      const seen: ArrayBufferLike[] = [];
+      a.onGrow((buf) => seen.push(buf));
+      const p = a.malloc(5 * 1024 * 1024);
+      expect(p).not.toBe(0);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen[seen.length - 1]).toBe(a.memory.buffer);
+      expect(a.memory.buffer.byteLength).toBeGreaterThanOrEqual(p + 5 * 1024 * 1024);
+      if (sharedMemory) {
+        // the same memory, not detached: the old view still reads (and writes) it below its length
+        expect(stale.length).toBe(before.byteLength);
+        expect(new Uint8Array(a.memory.buffer)[q]).toBe(42);
+        stale[q] = 43;
+        expect(new Uint8Array(a.memory.buffer)[q]).toBe(43);
+      } else {
+        expect(stale.length).toBe(0);
+        expect(new Uint8Array(a.memory.buffer)[q]).toBe(42);
+      }
+      a.check();
+    });
+  }
 
   it("growth is geometric: few growths for many arenas", async () => {
     const a = await make(backend);

@@ -282,3 +282,38 @@ describe.each(BACKENDS)("MemoryError (%s)", (backend) => {
       release(fx);
     }));
 });
+
+describe.each(BACKENDS)("the heap over either kind of linear memory (%s)", (backend) => {
+  for (const sharedMemory of [false, true]) {
+    it(`${sharedMemory ? "shared" : "plain"} memory: the heap keeps working across many growths, same addresses, nothing leaks`, async () => {
+      // the same program on both kinds of memory: identical addresses, identical reprs
+      const run = (heap: Heap): [number[], string] => {
+        const addrs: number[] = [];
+        const outer = heap.list();
+        for (let i = 0; i < 20_000; i++) {
+          const d = heap.dict([[heap.str("k"), heap.int(i * 1000)]]);
+          addrs.push(d);
+          heap.append(outer, d);
+          heap.decref(d);
+        }
+        const r = heap.repr(heap.getitem(outer, -1));
+        heap.decref(outer);
+        return [addrs.slice(-5), r];
+      };
+      const got = await withHeap(
+        backend,
+        (heap) => {
+          expect(heap.mem.sharedMemory).toBe(sharedMemory);
+          const grows = heap.mem.stats().linearMemoryBytes;
+          const out = heap.scope(() => run(heap));
+          expect(heap.mem.stats().linearMemoryBytes).toBeGreaterThan(grows);
+          return out;
+        },
+        { sharedMemory },
+      );
+      const other = await withHeap(backend, (heap) => heap.scope(() => run(heap)), { sharedMemory: !sharedMemory });
+      expect(got).toEqual(other);
+      expect(got[1]).toBe("{'k': 19999000}");
+    });
+  }
+});

@@ -34,7 +34,7 @@ export function arena_source_init(m: Mem, max_memory: number): void {
 }
 
 /** Run the onGrow listeners; a listener that throws cannot unwind the allocator. */
-export function growListeners(listeners: readonly GrowListener[], buffer: ArrayBuffer): void {
+export function growListeners(listeners: readonly GrowListener[], buffer: ArrayBufferLike): void {
   for (const l of listeners) {
     try {
       l(buffer);
@@ -46,9 +46,10 @@ export function growListeners(listeners: readonly GrowListener[], buffer: ArrayB
 
 function resize(m: Mem, bytes: number): boolean {
   const old = m.buffer;
-  let next: ArrayBuffer;
+  let next: ArrayBufferLike;
   if (m.growable !== null) {
-    // in place: the old buffer is detached, its contents are the new one's
+    // in place: a plain old buffer is detached (a shared one stays, at its old
+    // length); its contents are the new one's
     try {
       m.growable.grow((bytes - old.byteLength) / WASM_PAGE_SIZE);
     } catch {

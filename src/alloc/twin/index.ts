@@ -32,11 +32,11 @@ export interface TwinAllocator extends PymallocAllocator {
   readonly mem: Mem;
 }
 
-export function createTwinAllocator(debug: boolean, maxMemory: number): TwinAllocator {
-  const m = new Mem(HEAP_BASE, maxMemory);
+export function createTwinAllocator(debug: boolean, maxMemory: number, shared: boolean): TwinAllocator {
+  const m = new Mem(HEAP_BASE, maxMemory, shared);
   init(m, maxMemory, debug);
   const memory = {
-    get buffer(): ArrayBuffer {
+    get buffer(): ArrayBufferLike {
       return m.buffer;
     },
   };
@@ -44,6 +44,7 @@ export function createTwinAllocator(debug: boolean, maxMemory: number): TwinAllo
     backend: "ts",
     debug,
     maxMemory,
+    sharedMemory: shared,
     memory,
     malloc: debug ? (n) => _PyMem_DebugMalloc(m, n >>> 0) : (n) => _PyObject_Malloc(m, n >>> 0),
     calloc: debug

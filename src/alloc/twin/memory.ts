@@ -10,33 +10,37 @@
 // Where the host has WebAssembly, the ArrayBuffer is that of a
 // WebAssembly.Memory used purely as a growable buffer (no wasm code runs): its
 // grow() extends the buffer in place instead of copying it, which the twin's
-// small growth steps (top/8) would otherwise pay for at every step. Elsewhere a
-// plain ArrayBuffer is copied on growth. Either way the old buffer is detached.
+// small growth steps (top/8) would otherwise pay for at every step. With
+// `shared`, that memory is a shared one (a SharedArrayBuffer, never detached:
+// see src/alloc/wasm.ts for why that speeds up every typed-array access);
+// otherwise the old buffer is detached on growth. Without WebAssembly a plain
+// ArrayBuffer is copied on growth, and the old one detached.
 //
 // Never touches: allocator logic.
 
-export type GrowListener = (buffer: ArrayBuffer) => void;
+export type GrowListener = (buffer: ArrayBufferLike) => void;
 
 /** 64 KiB: WebAssembly's page, the unit of growth */
 const PAGE = 65536;
 
 export class Mem {
-  buffer: ArrayBuffer;
+  buffer: ArrayBufferLike;
   i32: Int32Array;
   u8: Uint8Array;
   /** the growable backing store when the host has WebAssembly, else null */
   readonly growable: WebAssembly.Memory | null;
   readonly listeners: GrowListener[] = [];
 
-  /** `bytes` to start with (a multiple of 64 KiB), growable up to `maxBytes`. */
-  constructor(bytes: number, maxBytes: number) {
+  /** `bytes` to start with (a multiple of 64 KiB), growable up to `maxBytes`; `shared` needs WebAssembly. */
+  constructor(bytes: number, maxBytes: number, shared: boolean) {
     if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
       throw new Error("pyheap: the TypeScript twin needs a little-endian host (wasm memory is little-endian)");
     }
     this.growable =
       typeof WebAssembly === "object" && typeof WebAssembly.Memory === "function"
-        ? new WebAssembly.Memory({ initial: bytes / PAGE, maximum: Math.max(bytes, maxBytes) / PAGE })
+        ? new WebAssembly.Memory({ initial: bytes / PAGE, maximum: Math.max(bytes, maxBytes) / PAGE, shared })
         : null;
+    if (shared && this.growable === null) throw new Error("pyheap: shared memory needs WebAssembly.Memory");
     this.buffer = this.growable !== null ? this.growable.buffer : new ArrayBuffer(bytes);
     this.i32 = new Int32Array(this.buffer);
     this.u8 = new Uint8Array(this.buffer);
