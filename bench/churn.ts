@@ -5,7 +5,7 @@
 // `heap.decref`), on both backends, next to CPython 3.11 (python3, spawned in the same
 // run) executing the same statement in a loop? Target (issue 3): ours >= CPython.
 //
-//   tsx bench/churn.ts [--n 1000000] [--runs 7] [--backends wasm,ts] [--cases list3,dict3,inst3,tuple2]
+//   tsx bench/churn.ts [--n 1000000] [--runs 7] [--backends wasm,ts,wasm-plain,ts-plain] [--cases list3,dict3,inst3,tuple2]
 //                      [--no-cpython] [--quick] [--json]
 //
 // Cases (Python statement | our calls; the operands exist before the loop):
@@ -14,6 +14,9 @@
 //   inst3   a = C(x, y, z); del a                | heap.decref(heap.new(C, x, y, z))
 //           (class C: def __init__(self, a, b, c): self.x = a; self.y = b; self.z = c)
 //   tuple2  a = (x, y); del a                    | heap.decref(heap.tuple([x, y]))
+//
+// Backends: wasm, ts (the default shared linear memory), and wasm-plain, ts-plain
+// (sharedMemory: false, a memory whose growth detaches buffers: see src/alloc/wasm.ts).
 //
 // Protocol: one process per backend and case (fresh heap, fresh JIT state); an untimed
 // warm-up of n/5 iterations, then `runs` timed passes of n iterations; the median pass
@@ -59,14 +62,21 @@ const { values: opt } = parseArgs({
 });
 
 if (opt.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(0, 26).join("\n"));
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(0, 29).join("\n"));
   process.exit(0);
 }
 
 const quick = opt.quick === true;
 const N = Number(opt.n ?? (quick ? 20_000 : 1_000_000));
 const RUNS = Number(opt.runs ?? (quick ? 1 : 7));
-const backends = (opt.backends ?? "wasm,ts").split(",") as Backend[];
+/** a backend as the command line names it: "wasm", "ts", or either with "-plain" */
+type Variant = string;
+const backends: Variant[] = (opt.backends ?? "wasm,ts").split(",");
+for (const b of backends) if (!/^(wasm|ts)(-plain)?$/.test(b)) throw new Error(`unknown backend ${b} (wasm, ts, wasm-plain, ts-plain)`);
+const heapOptions = (b: Variant): { backend: Backend; sharedMemory: boolean } => ({
+  backend: b.replace(/-plain$/, "") as Backend,
+  sharedMemory: !b.endsWith("-plain"),
+});
 const cases = (opt.cases ?? CASES.join(",")).split(",") as Case[];
 for (const c of cases) if (!CASES.includes(c)) throw new Error(`unknown case ${c} (${CASES.join(", ")})`);
 
@@ -103,14 +113,14 @@ function body(heap: Heap, c: Case): () => void {
 }
 
 interface ChildOut {
-  backend: Backend;
+  backend: Variant;
   case: Case;
   ns: number[];
   blocksLeaked: number;
 }
 
-async function child(backend: Backend, c: Case): Promise<ChildOut> {
-  const heap = await createHeap({ backend });
+async function child(backend: Variant, c: Case): Promise<ChildOut> {
+  const heap = await createHeap(heapOptions(backend));
   const f = body(heap, c);
   const blocks0 = heap.sys.getallocatedblocks();
   for (let i = 0; i < Math.max(1000, N / 5); i++) f();
@@ -127,7 +137,7 @@ async function child(backend: Backend, c: Case): Promise<ChildOut> {
 }
 
 if (opt.child !== undefined) {
-  const [backend, c] = opt.child.split(":") as [Backend, Case];
+  const [backend, c] = opt.child.split(":") as [Variant, Case];
   process.stdout.write(JSON.stringify(await child(backend, c)) + "\n");
   process.exit(0);
 }

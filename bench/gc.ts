@@ -7,7 +7,7 @@
 // many churn ops/s does D sustain with the collector on? Returned counts must be
 // CPython's (checked, ✓/✗).
 //
-//   tsx bench/gc.ts [--sizes 10000,100000,1000000] [--runs 5] [--backends wasm,ts]
+//   tsx bench/gc.ts [--sizes 10000,100000,1000000] [--runs 5] [--backends wasm,ts,wasm-plain,ts-plain]
 //                   [--ops 10000000] [--no-cpython] [--cpython-json FILE] [--no-pyodide]
 //                   [--pyodide-runs 3] [--workloads A,B,C,D,E,F_list,F_dict] [--quick] [--json FILE]
 //
@@ -24,8 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir, cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Backend } from "../src/alloc/types.js";
-import { GRAPH_WORKLOADS, objectsOf, runChild, type DResult, type GraphResult } from "./gc/workloads.js";
+import { GRAPH_WORKLOADS, objectsOf, runChild, type BackendVariant, type DResult, type GraphResult } from "./gc/workloads.js";
 import { loadPyodideRunner } from "./gc/pyodide.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,7 +63,7 @@ if (opt.child !== undefined) {
 const quick = opt.quick === true;
 const sizes = (opt.sizes ?? (quick ? "2000" : "10000,100000,1000000")).split(",").map((s) => Number(s.trim()));
 const runs = Number(opt.runs ?? (quick ? 1 : 5));
-const backends = (opt.backends ?? (quick ? "wasm,ts" : "wasm,ts")).split(",") as Backend[];
+const backends: BackendVariant[] = (opt.backends ?? "wasm,ts").split(",");
 const ops = Number(opt.ops ?? (quick ? 100_000 : 10_000_000));
 const workloads = (opt.workloads ?? "A,B,C,E,F_list,F_dict,D").split(",");
 const useCpython = opt["no-cpython"] !== true;
@@ -121,7 +120,7 @@ if (useCpython) {
 }
 
 // ---- ours: one child process per (backend, case, run) ----
-function runOurs(backend: Backend, c: Case, run: number): GraphResult | DResult {
+function runOurs(backend: BackendVariant, c: Case, run: number): GraphResult | DResult {
   const spec = { backend, w: c.w, n: c.n, batch: c.batch, ops, order: run % 2, warm: quick ? 200 : 20_000 };
   const p = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", JSON.stringify(spec)], {
     cwd: ROOT,
@@ -194,7 +193,7 @@ out(`|---|---:|---:|---|${bcols.map(() => "---:").join("|")}|---:|---:|${backend
 for (const c of cases) {
   if (c.w === "D") continue;
   const objects = objectsOf(c.w, c.n);
-  const per = (b: Backend) => ours.get(b)!.get(key(c))! as GraphResult[];
+  const per = (b: BackendVariant) => ours.get(b)!.get(key(c))! as GraphResult[];
   const ret = new Set(backends.flatMap((b) => per(b).map((r) => r.collect_returned)));
   const freed = new Set(backends.flatMap((b) => per(b).map((r) => r.freed_by_refcount)));
   const ourRet = ret.size === 1 ? [...ret][0] : NaN;
@@ -209,8 +208,8 @@ for (const c of cases) {
   }
   if (pyRet !== undefined) ok &&= ourRet === pyRet;
   if (!ok) mismatches++;
-  const ns = (b: Backend) => median(per(b).map((r) => r.collect_ns)) / objects;
-  const cpuNs = (b: Backend) => median(per(b).map((r) => r.collect_cpu_ns)) / objects;
+  const ns = (b: BackendVariant) => median(per(b).map((r) => r.collect_ns)) / objects;
+  const cpuNs = (b: BackendVariant) => median(per(b).map((r) => r.collect_cpu_ns)) / objects;
   const cpNs = cp ? (cp.collect_ns as number) / objects : NaN;
   const cpCpu = cp ? (cp.collect_cpu_ns as number) / objects : NaN;
   const pyNs = py ? median(py.map((r) => r.collect_ns as number)) / objects : NaN;
@@ -241,9 +240,9 @@ if (dCases.length > 0) {
   out(`| B | N | ${backends.map((b) => `ours ${b} on / off`).join(" | ")} | CPython on / off | Pyodide on / off | ${backends.map((b) => `${b} on / CPython on`).join(" | ")} | gen0/1/2 ours | gen0/1/2 CPython | GC ms ours / CPython | returned |`);
   out(`|---:|---:|${backends.map(() => "---:").join("|")}|---:|---:|${backends.map(() => "---:").join("|")}|---|---|---:|---|`);
   for (const c of dCases) {
-    const per = (b: Backend) => ours.get(b)!.get(key(c))! as DResult[];
-    const on = (b: Backend) => median(per(b).map((r) => r.ops_per_s_enabled));
-    const off = (b: Backend) => median(per(b).map((r) => r.ops_per_s_disabled));
+    const per = (b: BackendVariant) => ours.get(b)!.get(key(c))! as DResult[];
+    const on = (b: BackendVariant) => median(per(b).map((r) => r.ops_per_s_enabled));
+    const off = (b: BackendVariant) => median(per(b).map((r) => r.ops_per_s_disabled));
     const cp = cpy.get(key(c));
     const py = pyo.get(key(c));
     const cpOn = cp ? (cp.ops_per_s_enabled as number) : NaN;

@@ -67,9 +67,17 @@ interface Bench {
   prevKey: Ref;
 }
 
+/**
+ * A backend as the bench's command line names it: "wasm" or "ts" (the default shared
+ * linear memory), or either with "-plain" (sharedMemory: false).
+ */
+export type BackendVariant = string;
+
 /** A fresh heap with the workload classes, collected and frozen, collector off (step 1-2). */
-export async function benchHeap(backend: Backend): Promise<Bench> {
-  const alloc = await createAllocator({ backend, maxMemory: 2 ** 31 });
+export async function benchHeap(variant: BackendVariant): Promise<Bench> {
+  if (!/^(wasm|ts)(-plain)?$/.test(variant)) throw new Error(`unknown backend ${variant} (wasm, ts, wasm-plain, ts-plain)`);
+  const backend = variant.replace(/-plain$/, "") as Backend;
+  const alloc = await createAllocator({ backend, maxMemory: 2 ** 31, sharedMemory: !variant.endsWith("-plain") });
   const h = create_heap_state(alloc, { stderr: () => {} });
   const gc = gc_module(h);
   const ring = define_class(h, "RingNode", {});
@@ -479,7 +487,7 @@ export function runD(b: Bench, n: number, batch: number, ops: number, order: num
 
 /** The child's whole job: one heap, a warm-up pass at a small N, then the measured pass. */
 export async function runChild(spec: {
-  backend: Backend;
+  backend: BackendVariant;
   w: string;
   n: number;
   batch?: number;
