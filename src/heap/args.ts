@@ -25,12 +25,17 @@ export function not_an_integer(v: unknown): PyError {
   return new PyError("TypeError", `'${js_value_type_name(v)}' object cannot be interpreted as an integer`);
 }
 
-/** Argument Clinic `int` (_PyLong_AsInt). */
-export function clinic_int(v: unknown): number {
+/** An int argument that must fit a 32-bit C type (`int`, or `ssize_t` on wasm32). */
+function c_int32(v: unknown, ctype: "int" | "ssize_t"): number {
   const x = as_integer(v);
   if (x === null) throw not_an_integer(v);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C int");
+  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", `Python int too large to convert to C ${ctype}`);
   return Number(x);
+}
+
+/** Argument Clinic `int` (_PyLong_AsInt). */
+export function clinic_int(v: unknown): number {
+  return c_int32(v, "int");
 }
 
 /** PyArg_ParseTuple "i". */
@@ -44,17 +49,12 @@ export function parse_i(v: unknown): number {
 
 /** Argument Clinic `Py_ssize_t` (list.pop's index, ...). */
 export function clinic_ssize_t(v: unknown): number {
-  const x = as_integer(v);
-  if (x === null) throw not_an_integer(v);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C ssize_t");
-  return Number(x);
+  return c_int32(v, "ssize_t");
 }
 
 /** _Py_convert_optional_to_ssize_t: an int or None (undefined/null), None as -1. */
 export function optional_ssize_t(v: unknown): number {
   if (v === undefined || v === null) return -1;
-  const x = as_integer(v);
-  if (x === null) throw new PyError("TypeError", `argument should be integer or None, not '${js_value_type_name(v)}'`);
-  if (x > INT_MAX || x < INT_MIN) throw new PyError("OverflowError", "Python int too large to convert to C ssize_t");
-  return Number(x);
+  if (as_integer(v) === null) throw new PyError("TypeError", `argument should be integer or None, not '${js_value_type_name(v)}'`);
+  return c_int32(v, "ssize_t");
 }
