@@ -396,6 +396,17 @@ export class Heap {
 
   defineClass(name: string, spec: ClassSpec = {}): Ref {
     if (typeof name !== "string" || name === "") throw new PyError("TypeError", "defineClass() needs a class name");
+    if (spec === null || typeof spec !== "object") {
+      throw new PyError("TypeError", `defineClass() spec must be an object, not ${js_value_type_name(spec)}`);
+    }
+    const fn = (what: string, f: unknown): void => {
+      if (f !== undefined && typeof f !== "function") {
+        throw new PyError("TypeError", `defineClass(): spec.${what} must be a function, not ${js_value_type_name(f)}`);
+      }
+    };
+    for (const [m, f] of Object.entries(spec.methods ?? {})) fn(`methods.${m}`, f);
+    fn("del", spec.del);
+    fn("legacyDel", spec.legacyDel);
     if (typeof spec.base === "number") this.check(spec.base);
     return this.#own(define_class(this.h, name, spec));
   }

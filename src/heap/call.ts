@@ -24,6 +24,19 @@ import { Py_DECREF } from "./refcount.js";
 const { BMETH_ID, BMETH_SELF, METH_FUNC, METH_SELF, OB_TYPE, TP_KIND } = L;
 const { K_BUILTIN_METHOD, K_FUNCTION, K_METHOD, K_TYPE } = K;
 
+/**
+ * The normal-mode handle check (the facade's `check`, without its error texts): an
+ * 8-aligned address inside the memory with a positive refcount, whose type word is an
+ * 8-aligned address inside the memory whose own type is `type`.
+ */
+function plausible_object(h: HeapState, r: number): boolean {
+  const i32 = h.i32;
+  const n = h.u8.length;
+  if ((r & 7) !== 0 || r >= n || i32[r >> 2] <= 0) return false;
+  const t = i32[(r + OB_TYPE) >> 2];
+  return t > 0 && (t & 7) === 0 && t < n && i32[(t + OB_TYPE) >> 2] === h.typeType;
+}
+
 /** Turn what a JS function returned into an owned Ref (undefined/null -> None). */
 export function js_result(h: HeapState, r: unknown): Ref {
   if (r === undefined || r === null) {
@@ -33,7 +46,7 @@ export function js_result(h: HeapState, r: unknown): Ref {
   if (typeof r !== "number" || !Number.isInteger(r) || r <= 0) {
     throw new PyError("TypeError", `a function on the heap must return a Ref or undefined, not ${typeof r}`);
   }
-  if (h.live !== null && !h.live.has(r)) {
+  if (h.live !== null ? !h.live.has(r) : !plausible_object(h, r)) {
     throw new PyError("SystemError", `a function on the heap returned ${r}, which is not a live object`);
   }
   return r as Ref;

@@ -16,7 +16,9 @@ import { str_literal } from "../heap/str.js";
 import { call_object, is_callable } from "../heap/call.js";
 import { type_call } from "../heap/construct.js";
 import { newref } from "./state.js";
-import { getweakrefcount, getweakrefs, is_proxy, proxy_new, weakref_new } from "./ref.js";
+import { getweakrefcount, getweakrefs, is_proxy, is_weakref, proxy_new, weakref_new } from "./ref.js";
+import { PyError } from "../heap/errors.js";
+import { slots_of } from "../heap/typeobject.js";
 import {
   finalize_alive,
   finalize_detach,
@@ -103,7 +105,10 @@ export function weakref_module(h: HeapState): WeakrefModule {
     ref: (o, callback) => with_callable(h, callback, (c) => weakref_new(h, st.ref, o, c)),
     deref: (wr) => {
       if (is_proxy(h, wr)) return newref(h, h.i32[(wr + WR_OBJECT) >> 2]);
-      return call_object(h, wr, [], null);
+      if (!is_weakref(h, wr)) {
+        throw new PyError("TypeError", `deref() argument must be a weakref or a proxy, not '${slots_of(h, wr).name}'`);
+      }
+      return call_object(h, wr, [], null); // wr(): a ref subclass (WeakMethod) may define __call__
     },
     proxy: (o, callback) => with_callable(h, callback, (c) => proxy_new(h, o, c, is_callable(h, o))),
     getweakrefcount: (o) => getweakrefcount(h, o),

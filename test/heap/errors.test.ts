@@ -216,7 +216,18 @@ describe.each(BACKENDS)("error types and messages vs python3 (%s)", (backend) =>
       // a function must return a Ref or undefined
       const bad = heap.function(() => "nope" as unknown as Ref, "bad");
       expect(() => heap.call(bad)).toThrow(/must return a Ref/);
-      for (const r of [f, g, bad]) heap.decref(r);
+      // ... and a number that is no live object is refused in normal mode too
+      const forged = heap.function(() => 12345 as Ref, "forged");
+      expect(() => heap.call(forged)).toThrow("a function on the heap returned 12345, which is not a live object");
+      for (const r of [f, g, bad, forged]) heap.decref(r);
+    }));
+
+  it("defineClass refuses a spec whose methods or finalizers are not functions", () =>
+    withHeap(backend, (heap) => {
+      expect(() => heap.defineClass("Q", null as never)).toThrow("defineClass() spec must be an object, not NoneType");
+      expect(() => heap.defineClass("Q", { methods: { f: 5 as never } })).toThrow("defineClass(): spec.methods.f must be a function, not int");
+      expect(() => heap.defineClass("Q", { del: "x" as never })).toThrow("defineClass(): spec.del must be a function, not str");
+      expect(() => heap.defineClass("Q", { legacyDel: {} as never })).toThrow("defineClass(): spec.legacyDel must be a function, not dict");
     }));
 
   it("PyError.is follows the builtin exception hierarchy", () => {

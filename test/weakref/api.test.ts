@@ -59,6 +59,17 @@ print(json.dumps(out))
       for (const x of [d1, d2, r, sub, A, R]) heap.decref(x);
     }));
 
+  it("deref() takes a weakref or a proxy only (it used to call whatever it was given)", () =>
+    withHeap(backend, (heap) => {
+      let called = 0;
+      const f = heap.function(() => void called++, "f");
+      const A = heap.defineClass("A", {});
+      expect(() => heap.weakref.deref(f)).toThrow("deref() argument must be a weakref or a proxy, not 'function'");
+      expect(() => heap.weakref.deref(A)).toThrow("deref() argument must be a weakref or a proxy, not 'type'");
+      expect(called).toBe(0);
+      for (const x of [f, A]) heap.decref(x);
+    }));
+
   it("typeName is type(o).__name__: a weakref gives 'ReferenceType' (tp_name is 'weakref.ReferenceType')", () =>
     withHeap(backend, (heap) => {
       const A = heap.defineClass("A", {});
