@@ -83,6 +83,7 @@ import {
   method_traverse,
 } from "./function.js";
 import { descr_dealloc, descr_traverse } from "./descr.js";
+import { builtin_method_getattro, func_getattro, func_setattro, method_getattro } from "./funcattrs.js";
 import { object_dealloc } from "./instance.js";
 import { type_clear, type_dealloc, type_traverse } from "./classobject.js";
 import {
@@ -232,6 +233,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     tp_dealloc: function_dealloc,
     tp_traverse: function_traverse,
     tp_clear: function_clear,
+    proto: { tp_getattro: func_getattro, tp_setattro: func_setattro },
   });
   T.method = mk({
     name: "method",
@@ -242,7 +244,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     weaklistoffset: METH_WEAKLIST,
     tp_dealloc: method_dealloc,
     tp_traverse: method_traverse,
-    proto: { tp_richcompare: method_richcompare, tp_hash: method_hash },
+    proto: { tp_richcompare: method_richcompare, tp_hash: method_hash, tp_getattro: method_getattro },
   });
   T.builtin_function_or_method = mk({
     name: "builtin_function_or_method",
@@ -252,7 +254,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
     isGC: true,
     tp_dealloc: builtin_method_dealloc,
     tp_traverse: builtin_method_traverse,
-    proto: { tp_richcompare: builtin_method_richcompare, tp_hash: builtin_method_hash },
+    proto: { tp_richcompare: builtin_method_richcompare, tp_hash: builtin_method_hash, tp_getattro: builtin_method_getattro },
   });
   T.getset_descriptor = mk({
     name: "getset_descriptor",
