@@ -97,6 +97,7 @@ import {
 } from "./iterobject.js";
 import { dict_init_types } from "./dict.js";
 import { set_init_types } from "./set.js";
+import { mappingproxy_init_type } from "./mappingproxy.js";
 import { str_from_codepoint } from "./str.js";
 import { install_natives } from "./natives.js";
 import { recursion_init } from "./recursion.js";
@@ -292,6 +293,7 @@ export function create_heap_state(alloc: Allocator, opts: HeapStateOptions = {})
   T.iterator = iterType("iterator", seqiter_iternext);
   dict_init_types(h);
   set_init_types(h);
+  T.mappingproxy = mappingproxy_init_type(h);
 
   // singletons
   h.None = immortal(h, object_alloc(h, T.NoneType, SIZEOF_PYOBJECT));

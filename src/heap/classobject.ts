@@ -53,6 +53,7 @@ import { DESCR_GETSET_DICT, DESCR_GETSET_WEAKREF, DESCR_MEMBER, descr_new } from
 import { dict_clear, dict_getitem, dict_keys_decref, dict_new, dict_new_keys_for_class, dict_setitem } from "./dict.js";
 import { subtype_clear, subtype_dealloc, subtype_traverse } from "./instance.js";
 import { type_lookup, invalidate_lookup } from "./attr.js";
+import { mappingproxy_new } from "./mappingproxy.js";
 
 export interface ClassSpec {
   slots?: string[];
@@ -419,6 +420,13 @@ export function type_attribute(h: HeapState, t: TypeSlots, name: string): Ref {
     case "__class__":
       v = i32[(tref + OB_TYPE) >> 2];
       break;
+    case "__dict__": {
+      // type.__dict__['__dict__'], a data descriptor of the metatype: it wins over the
+      // class's own '__dict__' entry (the instances' getset descriptor)
+      const d = i32[(tref + TP_DICT) >> 2];
+      if (d !== 0) return mappingproxy_new(h, d);
+      break;
+    }
   }
   if (v !== 0) {
     h.i32[v >> 2]++;

@@ -255,6 +255,10 @@ export const DESCR_OFFSET = 16; // member offset for slot members; 0 for getsets
 export const DESCR_WHICH = 20; // descriptor kind, see heap/descr.ts
 export const SIZEOF_DESCR = 24;
 
+// ---- mappingproxy: a read-only view of a mapping (a class's __dict__) ---------
+export const MP_MAPPING = 8; // the mapping (owned)
+export const SIZEOF_MAPPINGPROXY = 12;
+
 // ---- sequence iterators: listiterobject / tupleiterobject / unicodeiterobject ----
 export const ITER_INDEX = 8;
 export const ITER_SEQ = 12; // the sequence (owned), 0 once exhausted

@@ -42,7 +42,8 @@ import { str_literal } from "./str.js";
 import { LIST_ITEMS } from "./layout.js";
 import { PyObject_Repr } from "./repr.js";
 
-function args_range(name: string, args: Ref[], min: number, max: number): void {
+/** PyArg_UnpackTuple / METH_NOARGS / METH_O argument-count checks, with their TypeError texts. */
+export function args_range(name: string, args: Ref[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
     if (min === max) {
       throw new PyError(

@@ -63,6 +63,8 @@ export interface BuiltinTypes {
   builtin_function_or_method: TypeSlots;
   getset_descriptor: TypeSlots;
   member_descriptor: TypeSlots;
+  /** a class's __dict__ (src/heap/mappingproxy.ts) */
+  mappingproxy: TypeSlots;
   list_iterator: TypeSlots;
   tuple_iterator: TypeSlots;
   str_ascii_iterator: TypeSlots;

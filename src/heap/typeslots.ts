@@ -36,6 +36,7 @@ export const K_ITER = 17;
 export const K_NOTIMPLEMENTED = 18;
 export const K_FINALIZE = 19; // weakref.finalize objects
 export const K_WEAKCONTAINER = 20; // WeakSet, WeakKeyDictionary, WeakValueDictionary
+export const K_MAPPINGPROXY = 21;
 
 /** A method of a builtin type, called with `self` first. */
 export type NativeMethod = (self: Ref, args: Ref[], kwargs: Record<string, Ref> | null) => Ref;

@@ -195,6 +195,62 @@ print(json.dumps(r))`);
       expect(ours).toEqual(py);
     }));
 
+  it("a class's __dict__ is a mappingproxy of its namespace, as python3's", () =>
+    withHeap(backend, (heap) => {
+      const want = python3Json<unknown[]>(`
+import json, gc, operator
+class C:
+    def m(self): pass
+C.x = 1
+p = C.__dict__
+out = [type(p).__name__, len(p), 'x' in p, p['x'], list(p), p.get('zz'), type(p.copy()).__name__, p == dict(p), gc.is_tracked(p)]
+for thunk in (lambda: p['zz'], lambda: operator.setitem(p, 'y', 1), lambda: operator.delitem(p, 'x'), lambda: hash(p), lambda: p.keys(1), lambda: p.get()):
+    try:
+        thunk(); out.append('no error')
+    except Exception as e:
+        out.append(type(e).__name__ + ': ' + str(e))
+C.y = 2
+out.append(list(p))
+print(json.dumps(out))`);
+      const got = heap.scope(() => {
+        const C = heap.defineClass("C", { methods: { m: () => undefined } });
+        heap.setattr(C, "x", heap.int(1));
+        const p = heap.getattr(C, "__dict__");
+        const call = (name: string, ...args: Ref[]) => heap.call(heap.getattr(p, name), ...args);
+        const out: unknown[] = [
+          heap.typeName(p),
+          heap.len(p),
+          heap.contains(p, heap.str("x")),
+          heap.toJS(heap.getitem(p, heap.str("x"))),
+          heap.toJS(heap.keys(p)),
+          heap.toJS(call("get", heap.str("zz"))),
+          heap.typeName(call("copy")),
+          heap.eq(p, call("copy")),
+          heap.gc.is_tracked(p),
+        ];
+        for (const thunk of [
+          () => heap.getitem(p, heap.str("zz")),
+          () => heap.setitem(p, heap.str("y"), heap.int(1)),
+          () => heap.delitem(p, heap.str("x")),
+          () => heap.hash(p),
+          () => call("keys", heap.int(1)),
+          () => call("get"),
+        ]) {
+          try {
+            thunk();
+            out.push("no error");
+          } catch (e) {
+            out.push(`${(e as PyError).pytype}: ${(e as PyError).message}`);
+          }
+        }
+        // a view, not a copy: a later class attribute shows
+        heap.setattr(C, "y", heap.int(2));
+        out.push(heap.toJS(heap.keys(p)));
+        return out;
+      });
+      expect(got).toEqual(want);
+    }));
+
   it("supports __slots__ (members, no __dict__, __weakref__ and __dict__ slots, inheritance) as python3", () =>
     withHeap(backend, (heap, leak) => {
       const P = heap.defineClass("P", { slots: ["x", "y"] });
