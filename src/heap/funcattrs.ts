@@ -26,18 +26,13 @@ import { slots_of } from "./typeobject.js";
 import { generic_getattr } from "./attr.js";
 import { name_key, intern_js } from "./str.js";
 import { dict_delitem, dict_getitem, dict_new, dict_setitem } from "./dict.js";
-import { set_field, with_ref } from "./refcount.js";
+import { Py_NewRef, set_field, with_ref } from "./refcount.js";
 
 const { BMETH_ID, BMETH_SELF, FUNC_DICT, FUNC_MODULE, FUNC_NAME, FUNC_QUALNAME, METH_FUNC, METH_SELF } = L;
 
-function newref(h: HeapState, o: Ref): Ref {
-  h.i32[o >> 2]++;
-  return o;
-}
-
 /** a field that may be unset (0), as an attribute: None when unset */
 function field_or_none(h: HeapState, o: Ref): Ref {
-  return newref(h, o !== 0 ? o : h.None);
+  return Py_NewRef(h, o !== 0 ? o : h.None);
 }
 
 function no_attribute(h: HeapState, op: Ref, name: string): PyError {
@@ -59,21 +54,21 @@ export function func_getattro(h: HeapState, f: Ref, name: string): Ref {
   const i32 = h.i32;
   switch (name) {
     case "__name__":
-      return newref(h, i32[(f + FUNC_NAME) >> 2]);
+      return Py_NewRef(h, i32[(f + FUNC_NAME) >> 2]);
     case "__qualname__":
-      return newref(h, i32[(f + FUNC_QUALNAME) >> 2]);
+      return Py_NewRef(h, i32[(f + FUNC_QUALNAME) >> 2]);
     case "__module__":
       return field_or_none(h, i32[(f + FUNC_MODULE) >> 2]);
     case "__doc__":
-      return newref(h, h.None);
+      return Py_NewRef(h, h.None);
     case "__dict__":
-      return newref(h, func_dict(h, f));
+      return Py_NewRef(h, func_dict(h, f));
   }
   const d = i32[(f + FUNC_DICT) >> 2];
   const key = name_key(h, name);
   if (d !== 0 && key !== 0) {
     const v = dict_getitem(h, d, key);
-    if (v !== 0) return newref(h, v);
+    if (v !== 0) return Py_NewRef(h, v);
   }
   const r = generic_getattr(h, f, name);
   if (r === 0) throw no_attribute(h, f, name);
@@ -86,18 +81,18 @@ export function func_setattro(h: HeapState, f: Ref, name: string, value: Ref): v
     case "__name__":
     case "__qualname__":
       if (value === 0 || slots_of(h, value).kind !== K_STR) throw new PyError("TypeError", `${name} must be set to a string object`);
-      set_field(h, f + (name === "__name__" ? FUNC_NAME : FUNC_QUALNAME), newref(h, value));
+      set_field(h, f + (name === "__name__" ? FUNC_NAME : FUNC_QUALNAME), Py_NewRef(h, value));
       return;
     case "__module__":
       // a T_OBJECT member: deleting leaves it unset, read back as None
-      set_field(h, f + FUNC_MODULE, value === 0 ? 0 : newref(h, value));
+      set_field(h, f + FUNC_MODULE, value === 0 ? 0 : Py_NewRef(h, value));
       return;
     case "__dict__":
       if (value === 0) throw new PyError("TypeError", "cannot delete __dict__");
       if (slots_of(h, value).kind !== K_DICT) {
         throw new PyError("TypeError", `__dict__ must be set to a dictionary, not a '${slots_of(h, value).name}'`);
       }
-      set_field(h, f + FUNC_DICT, newref(h, value));
+      set_field(h, f + FUNC_DICT, Py_NewRef(h, value));
       return;
     case "__doc__":
     case "__class__":
@@ -120,9 +115,9 @@ export function method_getattro(h: HeapState, m: Ref, name: string): Ref {
   const func = i32[(m + METH_FUNC) >> 2];
   switch (name) {
     case "__func__":
-      return newref(h, func);
+      return Py_NewRef(h, func);
     case "__self__":
-      return newref(h, i32[(m + METH_SELF) >> 2]);
+      return Py_NewRef(h, i32[(m + METH_SELF) >> 2]);
     case "__class__":
       return generic_getattr(h, m, name);
   }
@@ -150,7 +145,7 @@ export function builtin_method_getattro(h: HeapState, m: Ref, name: string): Ref
       return field_or_none(h, i32[(m + BMETH_SELF) >> 2]);
     case "__module__":
     case "__doc__":
-      return newref(h, h.None);
+      return Py_NewRef(h, h.None);
   }
   const r = generic_getattr(h, m, name);
   if (r === 0) throw no_attribute(h, m, name);

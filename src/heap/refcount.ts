@@ -38,6 +38,12 @@ export function Py_INCREF(h: HeapState, op: Ref): void {
   h.i32[op >> 2]++;
 }
 
+/** Py_NewRef: a new reference to `op` (its count + 1), returned. */
+export function Py_NewRef(h: HeapState, op: Ref): Ref {
+  h.i32[op >> 2]++;
+  return op;
+}
+
 export function Py_DECREF(h: HeapState, op: Ref): void {
   const i32 = h.i32;
   const rc = i32[op >> 2] - 1;

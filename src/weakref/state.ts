@@ -15,7 +15,7 @@
 // Never touches: other modules' objects beyond their public functions.
 
 import { PyError } from "../heap/errors.js";
-import { filled, Py_DECREF, with_ref } from "../heap/refcount.js";
+import { filled, Py_DECREF, Py_NewRef, with_ref } from "../heap/refcount.js";
 export { alloc_instance } from "../heap/instance.js";
 import type { HeapState, JsCallable, Ref } from "../heap/state.js";
 import type { TypeSlots } from "../heap/typeslots.js";
@@ -89,11 +89,8 @@ export function bool_ref(h: HeapState, b: boolean): Ref {
   return r;
 }
 
-/** Py_NewRef */
-export function newref(h: HeapState, o: Ref): Ref {
-  h.i32[o >> 2]++;
-  return o;
-}
+/** Py_NewRef (refcount.ts), under the name this module's files use */
+export const newref = Py_NewRef;
 
 /** "'T' object has no attribute 'name'" */
 export function no_attribute(h: HeapState, op: Ref, name: string): PyError {
