@@ -68,13 +68,40 @@ export function normalize_file(name: string): string {
   return name;
 }
 
-/** The prefixes of pyheap's own source: <package root>/src/ and <package root>/dist/. */
-export function own_prefixes(moduleUrl: string): string[] {
-  const self = normalize_file(moduleUrl);
+/**
+ * The prefixes of pyheap's own source: <package root>/src/ and <package root>/dist/.
+ * `moduleUrl` is this module's import.meta.url; where a bundler left none, the file of
+ * the current stack's first frame (this code's own file) stands in, and failing that
+ * no frame is taken for pyheap's own.
+ */
+export function own_prefixes(moduleUrl: string | undefined): string[] {
+  const url = typeof moduleUrl === "string" && moduleUrl !== "" ? moduleUrl : own_file_from_stack();
+  if (url === null) return [];
+  const self = normalize_file(url);
   const cut = Math.max(self.lastIndexOf("/src/"), self.lastIndexOf("/dist/"));
   if (cut < 0) return [self];
   const root = self.slice(0, cut + 1);
   return [root + "src/", root + "dist/"];
+}
+
+/** The file of the caller's own frame, from a structured V8 stack, or null elsewhere. */
+function own_file_from_stack(): string | null {
+  const E = Error as unknown as { prepareStackTrace: Prepare; captureStackTrace?(o: object): void };
+  if (typeof E.captureStackTrace !== "function") return null;
+  const prev = E.prepareStackTrace;
+  E.prepareStackTrace = returnSites;
+  const holder = {} as { stack: CallSite[] };
+  let sites: unknown;
+  try {
+    E.captureStackTrace(holder);
+    sites = holder.stack; // formatted lazily, on this first read: while returnSites is in place
+  } finally {
+    E.prepareStackTrace = prev;
+  }
+  // a host may hand back its own formatting (a string) instead of the call sites
+  if (!Array.isArray(sites) || sites.length === 0) return null;
+  const file = (sites[0] as CallSite).getFileName();
+  return typeof file === "string" && file !== "" ? file : null;
 }
 
 /** Node's builtin module `name`, or null outside Node. */
@@ -142,6 +169,8 @@ export class StackSampler {
       stackTraceLimit: number;
       captureStackTrace(o: object, f?: Function): void;
     };
+    // an engine without V8's structured stacks: CPython's frame of unknown origin
+    if (typeof E.captureStackTrace !== "function") return this.#unknown();
     const nframe = this.nframe;
     let window = nframe + WINDOW_SLACK;
     const prevPrepare = E.prepareStackTrace;
@@ -154,6 +183,7 @@ export class StackSampler {
       const sites = holder.stack;
       E.prepareStackTrace = prevPrepare;
       E.stackTraceLimit = prevLimit;
+      if (!Array.isArray(sites)) return this.#unknown(); // the host formatted the stack itself
 
       // pick the first nframe user frames; count them all (total_nframe)
       let key = "";
@@ -187,6 +217,17 @@ export class StackSampler {
       this.#interned.set(key, rec);
       return rec;
     }
+  }
+
+  /** the one traceback of an engine without structured stacks: [<unknown>:0], interned */
+  #unknown(): TracebackRecord {
+    const key = "<unknown>";
+    let rec = this.#interned.get(key);
+    if (rec === undefined) {
+      rec = { frames: Object.freeze([UNKNOWN_FRAME]), total_nframe: 1, key };
+      this.#interned.set(key, rec);
+    }
+    return rec;
   }
 
   /** null for pyheap's own files and Node's; otherwise the file as a path */

@@ -12,6 +12,7 @@ import type { Ref } from "../../src/heap/state";
 import type { Heap } from "../../src/index";
 import { BACKENDS, clearFreeLists, python3Json, withHeap } from "../helpers";
 import { lineMarkers, tracemallocOf } from "./_helpers";
+import { own_prefixes, StackSampler } from "../../src/tracemalloc/frames";
 
 const { file: FILE, lineOf } = lineMarkers(import.meta.url);
 
@@ -346,5 +347,32 @@ print(json.dumps(out))
       },
       { maxMemory: 4 * 2 ** 20 },
     );
+  });
+});
+
+describe("tracemalloc without V8's structured stacks", () => {
+  it("traces every allocation to CPython's <unknown> frame when the engine has no Error.captureStackTrace", () => {
+    const E = Error as unknown as { captureStackTrace?: unknown };
+    const saved = E.captureStackTrace;
+    const sampler = new StackSampler(own_prefixes(new URL("../../src/tracemalloc/frames.ts", import.meta.url).href));
+    // capture(above) leaves out the frames above and including `above`: this test's frame is next
+    const probe = (): ReturnType<StackSampler["capture"]> => sampler.capture(probe);
+    try {
+      E.captureStackTrace = undefined;
+      const a = probe();
+      const b = probe();
+      expect(a.frames).toEqual([["<unknown>", 0]]);
+      expect(a.total_nframe).toBe(1);
+      expect(b).toBe(a); // interned once
+    } finally {
+      E.captureStackTrace = saved;
+    }
+    // and with it back, frames are found again (this file)
+    expect(probe().frames[0][0]).toBe(FILE);
+  });
+
+  it("finds pyheap's own files without import.meta.url (the module's own stack frame stands in)", () => {
+    const withUrl = own_prefixes(new URL("../../src/tracemalloc/frames.ts", import.meta.url).href);
+    expect(own_prefixes(undefined)).toEqual(withUrl);
   });
 });
