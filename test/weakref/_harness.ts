@@ -5,6 +5,7 @@
 // every observable value of the two.
 
 import { execFileSync } from "node:child_process";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAllocator } from "../../src/alloc/index";
 import type { Backend } from "../../src/alloc/types";
 import { create_heap_state } from "../../src/heap/bootstrap";
@@ -279,4 +280,41 @@ export function dedent(s: string): string {
   const indents = lines.filter((l) => l.trim().length > 0).map((l) => l.match(/^ */)![0].length);
   const n = indents.length > 0 ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(n)).join("\n");
+}
+
+/** A scenario written twice: Python (its `out` list) and against the heap (pushing to `out`). */
+export type Scenario = { py: string; ts: (t: T, out: unknown[]) => void };
+
+/**
+ * One test per scenario on each backend: a fresh heap with the collector off, the
+ * scenario's values compared with python3's, and a leak check after a collection.
+ */
+export function describeScenarios(title: string, scenarios: Record<string, Scenario>): void {
+  let PY: Record<string, unknown[]>;
+  beforeAll(() => {
+    PY = runPython(Object.fromEntries(Object.entries(scenarios).map(([k, v]) => [k, v.py])));
+  });
+  describe.each(BACKENDS)(`${title} (%s)`, (backend) => {
+    let t: T;
+    let base: number;
+    beforeEach(async () => {
+      t = await T.create(backend);
+      t.collect();
+      base = t.blocks();
+      t.h.gc.enabled = false;
+    });
+    afterEach(() => {
+      t.h.gc.enabled = true;
+      t.collect();
+      expect(t.blocks()).toBe(base);
+    });
+    for (const [name, s] of Object.entries(scenarios)) {
+      it(name, () => {
+        const out: unknown[] = [];
+        s.ts(t, out);
+        if (process.env.WR_DEBUG) console.log(name, JSON.stringify(out), "\n", JSON.stringify(PY[name]));
+        expect(out).toEqual(PY[name]);
+      });
+    }
+  });
 }

@@ -2,11 +2,9 @@
 // guards, the methods reachable through getattr), WeakMethod and finalize, against
 // python3 on both twins, with a leak check after each test.
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Ref } from "../../src/heap/state";
-import { BACKENDS, runPython, T } from "./_harness";
+import { describeScenarios, T, type Scenario } from "./_harness";
 
-type Scenario = { py: string; ts: (t: T, out: unknown[]) => void };
 const S: Record<string, Scenario> = {};
 
 /** repr() of a Python str */
@@ -768,31 +766,5 @@ S.subclasses = {
   },
 };
 
-let PY: Record<string, unknown[]>;
-beforeAll(() => {
-  PY = runPython(Object.fromEntries(Object.entries(S).map(([k, v]) => [k, v.py])));
-});
+describeScenarios("weak containers, WeakMethod and finalize", S);
 
-describe.each(BACKENDS)("weak containers, WeakMethod and finalize (%s)", (backend) => {
-  let t: T;
-  let base: number;
-  beforeEach(async () => {
-    t = await T.create(backend);
-    t.collect();
-    base = t.blocks();
-    t.h.gc.enabled = false;
-  });
-  afterEach(() => {
-    t.h.gc.enabled = true;
-    t.collect();
-    expect(t.blocks()).toBe(base);
-  });
-  for (const [name, s] of Object.entries(S)) {
-    it(name, () => {
-      const out: unknown[] = [];
-      s.ts(t, out);
-      if (process.env.WR_DEBUG) console.log(name, JSON.stringify(out), "\n", JSON.stringify(PY[name]));
-      expect(out).toEqual(PY[name]);
-    });
-  }
-});

@@ -4,11 +4,9 @@
 // collect(); weak containers losing cyclic entries. Each scenario against python3,
 // on both twins, with a leak check.
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Ref } from "../../src/heap/state";
-import { BACKENDS, runPython, T } from "./_harness";
+import { describeScenarios, T, type Scenario } from "./_harness";
 
-type Scenario = { py: string; ts: (t: T, out: unknown[]) => void };
 const S: Record<string, Scenario> = {};
 
 /** a new instance of cls that refers to itself (obj.self = obj) */
@@ -355,31 +353,5 @@ S.iteration_guard_dropped_in_a_cycle = {
   },
 };
 
-let PY: Record<string, unknown[]>;
-beforeAll(() => {
-  PY = runPython(Object.fromEntries(Object.entries(S).map(([k, v]) => [k, v.py])));
-});
+describeScenarios("weakrefs and the collector", S);
 
-describe.each(BACKENDS)("weakrefs and the collector (%s)", (backend) => {
-  let t: T;
-  let base: number;
-  beforeEach(async () => {
-    t = await T.create(backend);
-    t.collect();
-    base = t.blocks();
-    t.h.gc.enabled = false;
-  });
-  afterEach(() => {
-    t.h.gc.enabled = true;
-    t.collect();
-    expect(t.blocks()).toBe(base);
-  });
-  for (const [name, s] of Object.entries(S)) {
-    it(name, () => {
-      const out: unknown[] = [];
-      s.ts(t, out);
-      if (process.env.WR_DEBUG) console.log(name, JSON.stringify(out), "\n", JSON.stringify(PY[name]));
-      expect(out).toEqual(PY[name]);
-    });
-  }
-});

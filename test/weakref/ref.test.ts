@@ -2,11 +2,9 @@
 // the heap (both allocator backends), every observable compared; leak check after
 // each test.
 
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Ref } from "../../src/heap/state";
-import { BACKENDS, runPython, T } from "./_harness";
+import { describeScenarios, T, type Scenario } from "./_harness";
 
-type Scenario = { py: string; ts: (t: T, out: unknown[]) => void };
 
 const S: Record<string, Scenario> = {};
 
@@ -603,31 +601,5 @@ S.weakref_created_by_del = {
 
 // ---------------------------------------------------------------------------------------
 
-let PY: Record<string, unknown[]>;
-beforeAll(() => {
-  PY = runPython(Object.fromEntries(Object.entries(S).map(([k, v]) => [k, v.py])));
-});
+describeScenarios("weakref.ref and proxy on refcount death", S);
 
-describe.each(BACKENDS)("weakref.ref and proxy on refcount death (%s)", (backend) => {
-  let t: T;
-  let base: number;
-  beforeEach(async () => {
-    t = await T.create(backend);
-    t.collect();
-    base = t.blocks();
-    t.h.gc.enabled = false;
-  });
-  afterEach(() => {
-    t.h.gc.enabled = true;
-    t.collect();
-    expect(t.blocks()).toBe(base);
-  });
-  for (const [name, s] of Object.entries(S)) {
-    it(name, () => {
-      const out: unknown[] = [];
-      s.ts(t, out);
-      if (process.env.WR_DEBUG) console.log(name, JSON.stringify(out), "\n", JSON.stringify(PY[name]));
-      expect(out).toEqual(PY[name]);
-    });
-  }
-});
