@@ -2,40 +2,28 @@
 // tracking; Pyodide 0.25 (CPython 3.11.3, wasm32, PYTHONHASHSEED=0) for sys.getsizeof.
 // Every test runs on both allocator twins and ends with a leak check.
 
-import { execFileSync } from "node:child_process";
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { loadPyodide } from "pyodide";
-import type { Backend } from "../../src/alloc/types";
 import type { HeapState, Ref } from "../../src/heap/state";
 import * as D from "../../src/heap/dict";
 import { DICT_KEYS, DK_KIND, DK_REFCNT, HT_CACHED_KEYS, MANAGED_DICT, MANAGED_VALUES, OB_TYPE, TUPLE_ITEMS } from "../../src/heap/layout";
 import { PyError } from "../../src/heap/errors";
 import { str_literal, unicode_from_js, unicode_to_js } from "../../src/heap/str";
 import { long_as_exact_number, long_from_number } from "../../src/heap/int";
-import { list_clear_freelist, list_from_array, list_get, list_size } from "../../src/heap/list";
-import { tuple_clear_freelists, tuple_from_array, tuple_get, tuple_size } from "../../src/heap/tuple";
-import { float_clear_freelist } from "../../src/heap/float";
+import { list_from_array, list_get, list_size } from "../../src/heap/list";
+import { tuple_from_array, tuple_get, tuple_size } from "../../src/heap/tuple";
 import { Py_DECREF, Py_INCREF } from "../../src/heap/refcount";
 import { gc_alloc, gc_is_tracked, gc_track, gc_untrack, object_alloc, object_free } from "../../src/heap/object";
 import { new_type } from "../../src/heap/typeobject";
 import { K_OBJECT, K_STR, K_INT, K_TUPLE, Py_EQ, type TypeSlots } from "../../src/heap/typeslots";
 import { PyObject_GetIter, PyIter_Next } from "../../src/heap/abstract";
-import { createAllocator } from "../../src/alloc/index";
-import { create_heap_state } from "../../src/heap/bootstrap";
 import { createHeap } from "../../src/index";
+import { BACKENDS, clearStateFreeLists, lcg, stateHeap, thrown } from "../helpers/heap";
+import { python3Json } from "../helpers/oracles";
 
-const BACKENDS: Backend[] = ["wasm", "ts"];
-
-async function makeHeap(backend: Backend): Promise<HeapState> {
-  return create_heap_state(await createAllocator({ backend }), {});
-}
 
 // ---- oracles ----------------------------------------------------------------------------
 
-function python3(code: string): any {
-  const out = execFileSync("python3", ["-c", code], { env: { ...process.env, PYTHONHASHSEED: "0" }, encoding: "utf8" });
-  return JSON.parse(out);
-}
 
 let pyodide: Awaited<ReturnType<typeof loadPyodide>>;
 beforeAll(async () => {
@@ -107,31 +95,9 @@ function getsizeof(h: HeapState, d: Ref): number {
   return D.dict_sizeof(h, d) + 8;
 }
 
-function clearFreelists(h: HeapState): void {
-  D.dict_clear_freelists(h);
-  list_clear_freelist(h);
-  tuple_clear_freelists(h);
-  float_clear_freelist(h);
-}
 
-function thrown(f: () => void): PyError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PyError) return e;
-    throw e;
-  }
-  throw new Error("expected a PyError");
-}
 
 /** A small deterministic PRNG (LCG) */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 // ---- the suite ------------------------------------------------------------------------------
 
@@ -140,13 +106,13 @@ describe.each(BACKENDS)("dict on the %s twin", (backend) => {
   let baseline: number;
 
   beforeEach(async () => {
-    h = await makeHeap(backend);
-    clearFreelists(h);
+    h = await stateHeap(backend);
+    clearStateFreeLists(h);
     baseline = h.alloc.getallocatedblocks();
   });
 
   afterEach(() => {
-    clearFreelists(h);
+    clearStateFreeLists(h);
     expect(h.alloc.getallocatedblocks()).toBe(baseline);
   });
 
@@ -216,7 +182,7 @@ describe.each(BACKENDS)("dict on the %s twin", (backend) => {
         py.push("out.append([list(d.items()), sys.getsizeof(d)])");
       }
       const code = py.join("\n");
-      const expectedOrder = python3(code + "\nprint(json.dumps([o[0] for o in out]))");
+      const expectedOrder = python3Json<any>(code + "\nprint(json.dumps([o[0] for o in out]))");
       expect(got.map((g) => g[0])).toEqual(expectedOrder);
       const expectedSizes = pyo(code + "\nout = [o[1] for o in out]");
       expect(got.map((g) => g[1])).toEqual(expectedSizes);
@@ -308,7 +274,7 @@ out.append([list(d.items()), list(e.items()), list(g)])
   });
 
   test("KeyError messages are repr(key), as _PyErr_SetKeyError; popitem on empty", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 out = []
 for k in ['a', 42, (1, 'x'), "it's"]:
@@ -373,7 +339,7 @@ print(json.dumps(out))
   });
 
   test("iterators: order, item tuple reuse, and the RuntimeErrors of mutation during iteration", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 out = []
 d = {1: 1, 2: 2, 3: 3}
@@ -442,7 +408,7 @@ print(json.dumps(out))
   });
 
   test("keys(), values(), items() lists, copy, update from a dict and from pairs, equality", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 d = {'b': 1, 3: 'x', 'a': (1, 2)}
 del d[3]; d[3] = 'y'
@@ -516,7 +482,7 @@ print(json.dumps(out))
   });
 
   test("tracking: untracked when created and holding atoms, tracked by a container, untracked again by dict_maybe_untrack", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import gc, json
 out = []
 d = {}; out.append(gc.is_tracked(d))
@@ -674,7 +640,7 @@ print(json.dumps(out))
     });
     baseline = h.alloc.getallocatedblocks(); // the class lives as long as the heap
     const base = baseline;
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 class Evil:
     def __init__(s, t): s.t = t; s.fired = False
@@ -712,7 +678,7 @@ print(json.dumps(out))
     Py_DECREF(h, d);
     Py_DECREF(h, e1);
     Py_DECREF(h, e2);
-    clearFreelists(h);
+    clearStateFreeLists(h);
     expect(h.alloc.getallocatedblocks()).toBe(base);
   });
 
@@ -738,7 +704,7 @@ print(json.dumps(out))
         },
       },
     });
-    clearFreelists(h);
+    clearStateFreeLists(h);
     baseline = h.alloc.getallocatedblocks(); // the class lives as long as the heap
     const mk = (target: Ref) => {
       const o = object_alloc(h, clearer, 16);
@@ -802,7 +768,7 @@ print(json.dumps(out))
         tp_traverse: D.instance_attrs_traverse,
         tp_clear: D.instance_attrs_clear,
       });
-      clearFreelists(h);
+      clearStateFreeLists(h);
       baseline = h.alloc.getallocatedblocks();
       h.i32[(inst.ref + HT_CACHED_KEYS) >> 2] = D.dict_new_keys_for_class(h);
     });
@@ -814,7 +780,7 @@ print(json.dumps(out))
     });
 
     test("attributes live in the inline values in insertion order; deletes and re-adds as CPython", () => {
-      const expected = python3(`
+      const expected = python3Json<any>(`
 import json
 class C: pass
 c = C(); c.a = 1; c.b = 2; c.c = 3; del c.b; c.b = 4
@@ -995,7 +961,7 @@ o = A()
 for i in range(31): setattr(o, 'a%d' % i, i)
 out = [sys.getsizeof(a.__dict__), sys.getsizeof(b.__dict__), sys.getsizeof(o.__dict__), sys.getsizeof(a)]
 `);
-    const expectedOrder = python3(`
+    const expectedOrder = python3Json<any>(`
 import json
 class C: pass
 c = C(); c.aa = 1; c.bb = 2; c.cc = 3; del c.bb; c.bb = 4
@@ -1029,7 +995,7 @@ print(json.dumps(list(vars(c).items())))
   test("dict.update from a mapping with keys() and __getitem__, and from a dict subclass", async () => {
     const heap = await createHeap({ backend });
     const h = (heap as any).h as HeapState;
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 class M:
     def keys(self): return ['p', 'q']

@@ -3,10 +3,8 @@
 // 32-bit hash), python3 (3.11.7) for messages and tracking. Every test runs on both
 // allocator twins and ends with a leak check.
 
-import { execFileSync } from "node:child_process";
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { loadPyodide } from "pyodide";
-import type { Backend } from "../../src/alloc/types";
 import type { HeapState, Ref } from "../../src/heap/state";
 import * as S from "../../src/heap/set";
 import * as D from "../../src/heap/dict";
@@ -14,28 +12,18 @@ import { OB_TYPE, SET_TABLE, SET_SMALLTABLE, SET_WEAKREFLIST } from "../../src/h
 import { PyError } from "../../src/heap/errors";
 import { str_literal, unicode_to_js } from "../../src/heap/str";
 import { long_as_exact_number, long_from_number } from "../../src/heap/int";
-import { list_clear_freelist, list_from_array } from "../../src/heap/list";
-import { tuple_clear_freelists, tuple_from_array, tuple_get, tuple_size } from "../../src/heap/tuple";
-import { float_clear_freelist } from "../../src/heap/float";
+import { list_from_array } from "../../src/heap/list";
+import { tuple_from_array, tuple_get, tuple_size } from "../../src/heap/tuple";
 import { Py_DECREF, Py_INCREF } from "../../src/heap/refcount";
 import { gc_is_tracked, object_alloc, object_free } from "../../src/heap/object";
 import { new_type } from "../../src/heap/typeobject";
 import { K_OBJECT, Py_EQ, type TypeSlots } from "../../src/heap/typeslots";
 import { PyIter_Next, PyObject_GetIter, PyObject_Hash } from "../../src/heap/abstract";
-import { createAllocator } from "../../src/alloc/index";
-import { create_heap_state } from "../../src/heap/bootstrap";
 import { createHeap } from "../../src/index";
+import { BACKENDS, clearStateFreeLists, lcg, stateHeap, thrown } from "../helpers/heap";
+import { python3Json } from "../helpers/oracles";
 
-const BACKENDS: Backend[] = ["wasm", "ts"];
 
-async function makeHeap(backend: Backend): Promise<HeapState> {
-  return create_heap_state(await createAllocator({ backend }), {});
-}
-
-function python3(code: string): any {
-  const out = execFileSync("python3", ["-c", code], { env: { ...process.env, PYTHONHASHSEED: "0" }, encoding: "utf8" });
-  return JSON.parse(out);
-}
 
 let pyodide: Awaited<ReturnType<typeof loadPyodide>>;
 beforeAll(async () => {
@@ -94,43 +82,21 @@ function getsizeof(h: HeapState, s: Ref): number {
   return S.set_sizeof(h, s) + 8;
 }
 
-function clearFreelists(h: HeapState): void {
-  D.dict_clear_freelists(h);
-  list_clear_freelist(h);
-  tuple_clear_freelists(h);
-  float_clear_freelist(h);
-}
 
-function thrown(f: () => void): PyError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PyError) return e;
-    throw e;
-  }
-  throw new Error("expected a PyError");
-}
 
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 describe.each(BACKENDS)("set on the %s twin", (backend) => {
   let h: HeapState;
   let baseline: number;
 
   beforeEach(async () => {
-    h = await makeHeap(backend);
-    clearFreelists(h);
+    h = await stateHeap(backend);
+    clearStateFreeLists(h);
     baseline = h.alloc.getallocatedblocks();
   });
 
   afterEach(() => {
-    clearFreelists(h);
+    clearStateFreeLists(h);
     expect(h.alloc.getallocatedblocks()).toBe(baseline);
   });
 
@@ -385,7 +351,7 @@ x = set(a); x.symmetric_difference_update(b); out.append(list(x))
   });
 
   test("errors: pop from an empty set, remove of a missing key, unhashable keys, a set as a key", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 out = []
 try: set().pop()
@@ -426,7 +392,7 @@ print(json.dumps(out))
   });
 
   test("iterator: table order, and RuntimeError 'Set changed size during iteration' (sticky)", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import json
 out = []
 s = {1, 2, 3}
@@ -460,7 +426,7 @@ print(json.dumps(out))
   });
 
   test("tracking: sets and frozensets are created tracked, even empty or holding atoms", () => {
-    const expected = python3(`
+    const expected = python3Json<any>(`
 import gc, json
 print(json.dumps([gc.is_tracked(set()), gc.is_tracked(frozenset()), gc.is_tracked({1, 2}), gc.is_tracked(frozenset([1]))]))
 `);
@@ -554,7 +520,7 @@ out.append([x if isinstance(x, int) else 'e' for x in t])
         },
       },
     });
-    clearFreelists(h);
+    clearStateFreeLists(h);
     baseline = h.alloc.getallocatedblocks(); // the class lives as long as the heap
     const t = S.set_new(h, false);
     const mk = () => {

@@ -6,6 +6,10 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Heap } from "../../src/index";
+import type { HeapState } from "../../src/heap/state";
+import { PyError } from "../../src/heap/errors";
+import { createAllocator } from "../../src/alloc/index";
+import { create_heap_state } from "../../src/heap/bootstrap";
 import type { Backend } from "../../src/alloc/types";
 import { float_clear_freelist } from "../../src/heap/float";
 import { tuple_clear_freelists } from "../../src/heap/tuple";
@@ -21,6 +25,39 @@ interface MaybeGc {
   gc?: { collect(generation?: number): number };
 }
 
+/** A bare HeapState (no collector, no weakref module) over a fresh allocator, for layer-3 unit tests. */
+export async function stateHeap(backend: Backend): Promise<HeapState> {
+  return create_heap_state(await createAllocator({ backend }), {});
+}
+
+/** Empty a HeapState's free lists (float, tuple, list, dict), as a full collection does. */
+export function clearStateFreeLists(h: HeapState): void {
+  dict_clear_freelists(h);
+  list_clear_freelist(h);
+  tuple_clear_freelists(h);
+  float_clear_freelist(h);
+}
+
+/** The PyError f throws (anything else is rethrown; no throw fails). */
+export function thrown(f: () => void): PyError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PyError) return e;
+    throw e;
+  }
+  throw new Error("expected a PyError");
+}
+
+/** A seeded linear congruential generator of numbers in [0, 1), for reproducible random tests. */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
 /** Empty the free lists (float, tuple, list, dict), as a full collection does. */
 export function clearFreeLists(heap: Heap): void {
   const gc = (heap as unknown as MaybeGc).gc;
@@ -28,11 +65,7 @@ export function clearFreeLists(heap: Heap): void {
     gc.collect();
     return;
   }
-  const h = heap.h;
-  float_clear_freelist(h);
-  tuple_clear_freelists(h);
-  list_clear_freelist(h);
-  dict_clear_freelists(h);
+  clearStateFreeLists(heap.h);
 }
 
 export interface BlockCounts {
