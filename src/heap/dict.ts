@@ -643,6 +643,53 @@ function insertion_resize(h: HeapState, mp: Ref, unicode: boolean): void {
 }
 
 /**
+ * insertdict's "Insert into a new slot" (also dict_setdefault's): a new entry for `key`
+ * (absent: the lookup said DKIX_EMPTY) holding `value`, both gaining a reference. Makes
+ * the table general first for a non-str key in a unicode table (an __eq__ that emptied
+ * the dict during the lookup leaves Py_EMPTY_KEYS, a unicode table, here; 3.11 would
+ * store the key there and lose it on the next resize), then resizes if it is full.
+ */
+function insert_new_entry(h: HeapState, mp: Ref, key: Ref, hash: number, value: Ref): void {
+  let keys = h.i32[(mp + DICT_KEYS) >> 2];
+  if (DK_IS_UNICODE(h, keys) && !is_exact_str(h, key)) {
+    insertion_resize(h, mp, false);
+    keys = h.i32[(mp + DICT_KEYS) >> 2];
+  }
+  h.i32[(keys + DK_VERSION) >> 2] = 0;
+  if (h.i32[(keys + DK_USABLE) >> 2] <= 0) {
+    insertion_resize(h, mp, true);
+    keys = h.i32[(mp + DICT_KEYS) >> 2];
+  }
+  const i32 = h.i32;
+  const nentries = i32[(keys + DK_NENTRIES) >> 2];
+  const hashpos = find_empty_slot(h, keys, hash);
+  dictkeys_set_index(h, keys, hashpos, nentries);
+  i32[key >> 2]++;
+  i32[value >> 2]++;
+  const entries = dk_entries(h, keys);
+  if (DK_IS_UNICODE(h, keys)) {
+    const ep = entries + nentries * SIZEOF_DICT_UNICODE_ENTRY;
+    i32[(ep + UENTRY_KEY) >> 2] = key;
+    const values = i32[(mp + DICT_VALUES) >> 2];
+    if (values !== 0) {
+      values_add_to_order(h, values, nentries);
+      i32[(values >> 2) + nentries] = value;
+    } else {
+      i32[(ep + UENTRY_VALUE) >> 2] = value;
+    }
+  } else {
+    const ep = entries + nentries * SIZEOF_DICT_ENTRY;
+    i32[(ep + ENTRY_KEY) >> 2] = key;
+    i32[(ep + ENTRY_HASH) >> 2] = hash;
+    i32[(ep + ENTRY_VALUE) >> 2] = value;
+  }
+  i32[(mp + DICT_USED) >> 2]++;
+  dict_bump_version(h, mp);
+  i32[(keys + DK_USABLE) >> 2]--;
+  i32[(keys + DK_NENTRIES) >> 2] = nentries + 1;
+}
+
+/**
  * insertdict: store key -> value (both borrowed; the dict takes its own references).
  * Replacing the value of an existing key never resizes (PyDict_SetItem's promise).
  */
@@ -657,47 +704,7 @@ export function insertdict(h: HeapState, mp: Ref, key: Ref, hash: number, value:
 
   if (ix === DKIX_EMPTY) {
     // Insert into a new slot.
-    let keys = h.i32[(mp + DICT_KEYS) >> 2];
-    if (DK_IS_UNICODE(h, keys) && !is_exact_str(h, key)) {
-      // Not in 3.11: an __eq__ that emptied the dict during the lookup leaves
-      // Py_EMPTY_KEYS (a unicode table) here, and 3.11 then stores the non-str key in
-      // a unicode table whose hash it later reads from the key's str header (CPython
-      // 3.11.7 loses the key on the next resize). Make the table general first.
-      insertion_resize(h, mp, false);
-      keys = h.i32[(mp + DICT_KEYS) >> 2];
-    }
-    h.i32[(keys + DK_VERSION) >> 2] = 0;
-    if (h.i32[(keys + DK_USABLE) >> 2] <= 0) {
-      insertion_resize(h, mp, true);
-      keys = h.i32[(mp + DICT_KEYS) >> 2];
-    }
-    const i32 = h.i32;
-    const nentries = i32[(keys + DK_NENTRIES) >> 2];
-    const hashpos = find_empty_slot(h, keys, hash);
-    dictkeys_set_index(h, keys, hashpos, nentries);
-    i32[key >> 2]++;
-    i32[value >> 2]++;
-    const entries = dk_entries(h, keys);
-    if (DK_IS_UNICODE(h, keys)) {
-      const ep = entries + nentries * SIZEOF_DICT_UNICODE_ENTRY;
-      i32[(ep + UENTRY_KEY) >> 2] = key;
-      const values = i32[(mp + DICT_VALUES) >> 2];
-      if (values !== 0) {
-        values_add_to_order(h, values, nentries);
-        i32[(values >> 2) + nentries] = value;
-      } else {
-        i32[(ep + UENTRY_VALUE) >> 2] = value;
-      }
-    } else {
-      const ep = entries + nentries * SIZEOF_DICT_ENTRY;
-      i32[(ep + ENTRY_KEY) >> 2] = key;
-      i32[(ep + ENTRY_HASH) >> 2] = hash;
-      i32[(ep + ENTRY_VALUE) >> 2] = value;
-    }
-    i32[(mp + DICT_USED) >> 2]++;
-    dict_bump_version(h, mp);
-    i32[(keys + DK_USABLE) >> 2]--;
-    i32[(keys + DK_NENTRIES) >> 2] = nentries + 1;
+    insert_new_entry(h, mp, key, hash, value);
     return;
   }
 
@@ -1208,45 +1215,8 @@ export function dict_setdefault(h: HeapState, d: Ref, key: Ref, deflt: Ref): Ref
   }
   const ix = _Py_dict_lookup(h, d, key, hash);
   if (ix === DKIX_EMPTY) {
-    let keys = h.i32[(d + DICT_KEYS) >> 2];
-    if (DK_IS_UNICODE(h, keys) && !is_exact_str(h, key)) {
-      // as in insertdict: a lookup restarted after the dict was emptied (not in 3.11)
-      insertion_resize(h, d, false);
-      keys = h.i32[(d + DICT_KEYS) >> 2];
-    }
-    h.i32[(keys + DK_VERSION) >> 2] = 0;
-    if (h.i32[(keys + DK_USABLE) >> 2] <= 0) {
-      insertion_resize(h, d, true);
-      keys = h.i32[(d + DICT_KEYS) >> 2];
-    }
-    const i32 = h.i32;
-    const nentries = i32[(keys + DK_NENTRIES) >> 2];
-    const hashpos = find_empty_slot(h, keys, hash);
-    dictkeys_set_index(h, keys, hashpos, nentries);
-    const entries = dk_entries(h, keys);
-    if (DK_IS_UNICODE(h, keys)) {
-      const ep = entries + nentries * SIZEOF_DICT_UNICODE_ENTRY;
-      i32[(ep + UENTRY_KEY) >> 2] = key;
-      const values = i32[(d + DICT_VALUES) >> 2];
-      if (values !== 0) {
-        i32[(values >> 2) + nentries] = deflt;
-        values_add_to_order(h, values, nentries);
-      } else {
-        i32[(ep + UENTRY_VALUE) >> 2] = deflt;
-      }
-    } else {
-      const ep = entries + nentries * SIZEOF_DICT_ENTRY;
-      i32[(ep + ENTRY_KEY) >> 2] = key;
-      i32[(ep + ENTRY_HASH) >> 2] = hash;
-      i32[(ep + ENTRY_VALUE) >> 2] = deflt;
-    }
-    i32[key >> 2]++;
-    i32[deflt >> 2]++;
     MAINTAIN_TRACKING(h, d, key, deflt);
-    i32[(d + DICT_USED) >> 2]++;
-    dict_bump_version(h, d);
-    i32[(keys + DK_USABLE) >> 2]--;
-    i32[(keys + DK_NENTRIES) >> 2] = nentries + 1;
+    insert_new_entry(h, d, key, hash, deflt);
     return deflt;
   }
   const value = dict_value_at(h, d, ix);
