@@ -194,7 +194,11 @@ function build_E(b: Bench, n: number, targets: Uint32Array): Ref {
   return nodes;
 }
 
-function build_F_list(b: Bench, n: number): Ref {
+/**
+ * F: a root list of n records, record i made by `record(h, i, prev)` (new reference)
+ * from the int i and the previous record (the root list for record 0).
+ */
+function build_F(b: Bench, n: number, record: (h: HeapState, v: Ref, prev: Ref) => Ref): Ref {
   const h = b.h;
   const root = list_new_empty(h, n);
   {
@@ -209,7 +213,7 @@ function build_F_list(b: Bench, n: number): Ref {
   h.i32[root >> 2]++;
   for (let i = 0; i < n; i++) {
     const v = long_from_number(h, i);
-    const rec = list_of(h, 2, v, prev, 0); // [i, prev]
+    const rec = record(h, v, prev);
     Py_DECREF(h, v);
     list_setitem(h, root, i, rec);
     Py_DECREF(h, prev);
@@ -219,31 +223,19 @@ function build_F_list(b: Bench, n: number): Ref {
   return root;
 }
 
+/** F_list: record = [i, prev] */
+function build_F_list(b: Bench, n: number): Ref {
+  return build_F(b, n, (h, v, prev) => list_of(h, 2, v, prev, 0));
+}
+
+/** F_dict: record = {'id': i, 'prev': prev} */
 function build_F_dict(b: Bench, n: number): Ref {
-  const h = b.h;
-  const root = list_new_empty(h, n);
-  {
-    const i32 = h.i32;
-    const items = i32[(root + LIST_ITEMS) >> 2] >> 2;
-    for (let i = 0; i < n; i++) {
-      i32[h.None >> 2]++;
-      i32[items + i] = h.None;
-    }
-  }
-  let prev = root;
-  h.i32[root >> 2]++;
-  for (let i = 0; i < n; i++) {
-    const v = long_from_number(h, i);
-    const rec = dict_new(h); // {'id': i, 'prev': prev}
+  return build_F(b, n, (h, v, prev) => {
+    const rec = dict_new(h);
     dict_setitem(h, rec, b.idKey, v);
     dict_setitem(h, rec, b.prevKey, prev);
-    Py_DECREF(h, v);
-    list_setitem(h, root, i, rec);
-    Py_DECREF(h, prev);
-    prev = rec;
-  }
-  Py_DECREF(h, prev);
-  return root;
+    return rec;
+  });
 }
 
 /** tracked objects in generations 0..2 (len(gc.get_objects())) */
